@@ -1,0 +1,112 @@
+# katana - top-level, non-recursive Makefile.  Run ./configure first.
+# Everything is built under build/, laid out like an install prefix.
+
+-include config.mk
+PREFIX ?= /usr/local
+CC ?= gcc
+CXX ?= g++
+SANITIZE ?= no
+DESTDIR ?=
+VERSION := 0.1.0
+
+B := build
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ipo -Igen -I/usr/include/libdwarf \
+	-D_GNU_SOURCE -DKATANA_VERSION='"$(VERSION)"' -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS)
+ifeq ($(SANITIZE),yes)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+PO_SRC := $(wildcard po/*.c)
+GEN_SRC := $(wildcard gen/*.c)
+CMD_SRC := $(wildcard cmd/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+PO_OBJ := $(PO_SRC:%.c=$(B)/obj/%.o)
+GEN_OBJ := $(GEN_SRC:%.c=$(B)/obj/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+
+LIBPO := $(B)/lib/libkatana-po.a
+LIBGEN := $(B)/lib/libkatana-gen.a
+LIBS := -ldwarf -lelf -lz -liberty
+
+KATANA := $(B)/bin/katana
+DATA := $(B)/share/katana
+MAN := $(B)/share/man/man1/katana.1
+
+all: $(KATANA) $(MAN) $(UNIT_BIN)
+
+config.mk:
+	@echo "make: run ./configure first (it probes and records the build configuration)" >&2; exit 1
+
+$(B)/obj/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBPO): $(PO_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(LIBGEN): $(GEN_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(KATANA): $(CMD_OBJ) $(LIBGEN) $(LIBPO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $(CMD_OBJ) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+
+$(B)/tests/unit/%: tests/unit/%.c $(LIBGEN) $(LIBPO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+
+$(MAN): doc/katana.1
+	@mkdir -p $(@D)
+	cp $< $@
+
+# ------------------------------------------------------------------ tests
+PROVE ?= prove
+check: all
+	KATANA_TOP=$(CURDIR) KATANA=$(CURDIR)/$(KATANA) $(PROVE) -f $(PROVE_FLAGS) tests/t[0-9]*.sh
+
+# One test: make check T=tests/t2100-gen-basic.sh
+check-one: all
+	KATANA_TOP=$(CURDIR) KATANA=$(CURDIR)/$(KATANA) $(PROVE) -v $(T)
+
+# The bundled example: build v0 and v1, generate the patch, show it.
+demo: all
+	@sh examples/demo/run.sh $(CURDIR)/$(KATANA) $(B)/demo
+
+# libFuzzer harness for the PO reader (needs clang).
+FUZZ := $(B)/fuzz/po_fuzz
+fuzz: $(FUZZ)
+$(FUZZ): fuzz/po_fuzz.c $(PO_SRC) po/po.h
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -Ipo -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		fuzz/po_fuzz.c $(PO_SRC) -lelf -o $@
+fuzz-run: $(FUZZ)
+	@mkdir -p $(B)/fuzz/corpus
+	$(FUZZ) -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz/corpus fuzz/seeds
+
+# ------------------------------------------------------------------ install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/katana \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(KATANA) $(DESTDIR)$(PREFIX)/bin/katana
+	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/katana.1
+	if [ -d $(DATA) ]; then cp -R $(DATA)/. $(DESTDIR)$(PREFIX)/share/katana/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/katana $(DESTDIR)$(PREFIX)/share/man/man1/katana.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/katana
+
+clean:
+	rm -rf $(B)
+
+distclean: clean
+	rm -f config.mk
+
+.PHONY: all check check-one demo fuzz fuzz-run install uninstall clean distclean
+-include $(PO_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

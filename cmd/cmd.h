@@ -1,0 +1,17 @@
+/* cmd.h - katana's sub-commands.  Each parses its arguments, calls the
+ * libraries, and returns an exit code (enum katana_exit). */
+#ifndef KATANA_CMD_H
+#define KATANA_CMD_H
+
+enum katana_exit {
+	KATANA_EXIT_OK = 0,
+	KATANA_EXIT_ERROR = 1,
+	KATANA_EXIT_USAGE = 2,
+	KATANA_EXIT_NOCHANGE = 3,	/* gen: the trees do not differ */
+	KATANA_EXIT_REFUSED = 4,	/* apply: not safe within the wait, or wrong target */
+};
+
+int cmd_gen(int argc, char **argv);	/* argv[0] is "gen" */
+int cmd_show(int argc, char **argv);	/* argv[0] is "show" */
+
+#endif

@@ -1,0 +1,43 @@
+/* katana.c - the katana command: dispatch to sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+"usage: katana gen [-v] [-o OUT] OLD_DIR NEW_DIR EXE\n"
+"       katana show [--json] FILE.po\n"
+"       katana -g [-o OUT] OLD_DIR NEW_DIR EXE   (same as gen)\n"
+"       katana -l FILE.po                        (same as show)\n"
+"       katana --version | --help\n"
+"\n"
+"  gen   diff the object files of two builds of EXE (an executable or a\n"
+"        shared library) and write a Patch Object (default OLD_DIR/EXE.po)\n"
+"  show  print what a Patch Object contains; --json for tools\n"
+"\n"
+"exit status: 0 success, 1 error, 2 usage error, 3 gen found no difference,\n"
+"             4 refused (apply: not safe within the wait, or wrong target)\n";
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : NULL;
+
+	if (!c) {
+		fputs(usage, stderr);
+		return KATANA_EXIT_USAGE;
+	}
+	if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+		fputs(usage, stdout);
+		return KATANA_EXIT_OK;
+	}
+	if (!strcmp(c, "--version")) {
+		printf("katana %s\n", KATANA_VERSION);
+		return KATANA_EXIT_OK;
+	}
+	if (!strcmp(c, "gen") || !strcmp(c, "-g"))
+		return cmd_gen(argc - 1, argv + 1);
+	if (!strcmp(c, "show") || !strcmp(c, "-l"))
+		return cmd_show(argc - 1, argv + 1);
+	fprintf(stderr, "katana: unknown command '%s'; see 'katana --help'\n", c);
+	return KATANA_EXIT_USAGE;
+}
