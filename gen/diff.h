@@ -1,0 +1,23 @@
+/* diff.h - correlate and compare one pair of objects.  Internal. */
+#ifndef KATANA_GEN_DIFF_H
+#define KATANA_GEN_DIFF_H
+
+#include "obj.h"
+
+/* Boundaries of anonymous chunks in every section of o (see ref.c). */
+int diff_cuts(struct gobj *o);
+
+/* Set twins between old and new symbols: globals by name, statics by name
+ * within the pair, GCC clones by their key, static locals through the
+ * functions that use them.  old may be NULL (object only in the new tree). */
+int diff_correlate(struct gobj *old, struct gobj *nw);
+
+/* Classify every function and variable of nw: S_SAME, S_CHANGED or S_NEW.
+ * Refusals (type changes) are counted in *refused and reported. */
+struct diff_stats {
+	unsigned refused;
+	unsigned line_only;
+};
+int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st);
+
+#endif

@@ -1,0 +1,17 @@
+/* emit.h - write the classified pairs into a PO.  Internal. */
+#ifndef KATANA_GEN_EMIT_H
+#define KATANA_GEN_EMIT_H
+
+#include "obj.h"
+
+struct po_writer;
+
+struct emit_stats {
+	unsigned changed, added, vars, warnings, relocs;
+};
+
+/* objs: the new objects (their symbols classified, twins set). */
+int emit_patch(struct po_writer *w, struct gtarget *t, struct gobj **objs, size_t nobjs,
+	       const char *patch_name, struct emit_stats *st);
+
+#endif
