@@ -336,6 +336,13 @@ const struct po_unsafe *po_unsafe(const struct po *p, size_t i);
 size_t po_nwarnings(const struct po *p);
 const char *po_warning(const struct po *p, size_t i);
 
+/* Every ELF section of the file by ELF index (1 <= i < po_nelf_sections()),
+ * metadata and relocation sections included: for viewers that list what a
+ * PO is made of.  Returns the name, or NULL for i out of range. */
+size_t po_nelf_sections(const struct po *p);
+const char *po_elf_section(const struct po *p, size_t i, uint32_t *sh_type,
+			   uint64_t *size);
+
 /* Names of things, for messages and viewers. */
 const char *po_sec_name(int sec);	/* fixed sections only */
 const char *po_target_kind_name(enum po_target_kind k);	/* "exec", "pie", "shared" */

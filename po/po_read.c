@@ -946,3 +946,20 @@ const char *po_warning(const struct po *p, size_t i)
 {
 	return i < p->nwarnings ? p->warnings[i] : NULL;
 }
+
+size_t po_nelf_sections(const struct po *p)
+{
+	return p->shnum;
+}
+
+const char *po_elf_section(const struct po *p, size_t i, uint32_t *sh_type,
+			   uint64_t *size)
+{
+	if (i == 0 || i >= p->shnum)
+		return NULL;
+	if (sh_type)
+		*sh_type = p->sh[i].sh_type;
+	if (size)
+		*size = p->sh[i].sh_size;
+	return sname(p, i);
+}
