@@ -84,8 +84,9 @@ FUZZ := $(B)/fuzz/po_fuzz
 fuzz: $(FUZZ)
 $(FUZZ): fuzz/po_fuzz.c $(PO_SRC) po/po.h
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -Ipo -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		fuzz/po_fuzz.c $(PO_SRC) -lelf -o $@
+	clang -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -Ipo -D_GNU_SOURCE \
+		-DKATANA_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all fuzz/po_fuzz.c $(PO_SRC) -o $@
 fuzz-run: $(FUZZ)
 	@mkdir -p $(B)/fuzz/corpus
 	$(FUZZ) -max_total_time=$${FUZZ_SECONDS:-60} $(B)/fuzz/corpus fuzz/seeds
