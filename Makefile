@@ -82,7 +82,7 @@ demo: all
 # libFuzzer harness for the PO reader (needs clang).
 FUZZ := $(B)/fuzz/po_fuzz
 fuzz: $(FUZZ)
-$(FUZZ): fuzz/po_fuzz.c $(PO_SRC) po/po.h
+$(FUZZ): fuzz/po_fuzz.c $(PO_SRC) $(wildcard po/*.h)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -Ipo -D_GNU_SOURCE \
 		-DKATANA_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \

@@ -389,6 +389,10 @@ static int read_symbols(struct po *p)
 			ps->sec = PO_SEC_UNDEF;
 			if (!*ps->name)
 				return bad(p, "symbol %zu: undefined symbol without a name", k);
+			/* an undefined local resolves to nothing a linker knows;
+			 * statics of the target are named via .katana.syms */
+			if (stb == STB_LOCAL)
+				return bad(p, "symbol %zu '%s': undefined and local", k, ps->name);
 			continue;
 		}
 		if (e.st_shndx == SHN_ABS) {
