@@ -1,0 +1,19 @@
+#include "case-loop.h"
+#include "lib/foo.h"
+
+__attribute__((noipa)) const char *banner(void)
+{
+	return "len";
+}
+
+static void iter(long i)
+{
+	int v = foo_scale((int)i);
+
+	printf("%ld: %s %d %s (calls %d)\n", i, banner(), v, foo_unit(), foo_calls);
+}
+
+int main(int argc, char **argv)
+{
+	return case_main(argc, argv, iter);
+}

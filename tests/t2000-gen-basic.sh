@@ -1,0 +1,105 @@
+#!/bin/sh
+test_description='gen: one changed function, across compiler and linker flags'
+. "$(dirname "$0")/lib.sh"
+require_tool gcc readelf objdump dwarfdump perl
+
+# onefunc_variant NAME FLAGS...: build onefunc with FLAGS and check the patch.
+onefunc_variant() {
+	v=$1
+	shift
+	flags="$*"
+	d=$W/onefunc-$v
+
+	test_expect_success "onefunc [$v]: build (${flags:-defaults}); v0 and v1 behave as expected" '
+		build_case onefunc $v $flags &&
+		expect_runs $d 4
+	'
+
+	test_expect_success "onefunc [$v]: gen patches compute() and nothing else" '
+		gen_case onefunc $v &&
+		check_po_basics $d &&
+		json_check $d/fix.json kind=$(elf_kind $d/v0/prog) <<-\EOF &&
+		$j->{target}{kind} eq $v{kind}
+		names($j->{functions}) eq "compute"
+		fn("compute")->{action} eq "changed"
+		fn("compute")->{cu} eq "calc.c"
+		fn("compute")->{demangled} eq "compute"
+		!fn("compute")->{static} && !fn("compute")->{fragment} && !fn("compute")->{clone}
+		names($j->{unsafe}) eq "compute"
+		uns("compute")->{replaced} && uns("compute")->{cu} eq "calc.c"
+		@{$j->{variables}} == 0
+		@{$j->{warnings}} == 0
+		$j->{line_only_skipped} == 0
+		# compute references nothing; only its own old symbol may be listed
+		!grep { $_->{name} ne "compute" } @{$j->{symbols}}
+		!$j->{sections}{".rodata.new"}
+		EOF
+		check_func_matches_target $d compute &&
+		test_grep -E "^gen: 1 functions? changed, 0 new, 0 variables;" $d/gen.out
+	'
+}
+
+onefunc_variant O2
+onefunc_variant O0 -O0
+onefunc_variant O1 -O1
+onefunc_variant Os -Os
+onefunc_variant fsections -ffunction-sections -fdata-sections
+onefunc_variant pie -fPIE -pie
+onefunc_variant nopie -fno-pie -no-pie
+onefunc_variant cet -fcf-protection=full
+onefunc_variant nocet -fcf-protection=none
+onefunc_variant O0-nopie-fsections -O0 -fno-pie -no-pie -ffunction-sections -fdata-sections
+
+test_expect_success 'the variants are what they claim to be' '
+	test "$(elf_kind $W/onefunc-pie/v0/prog)" = pie &&
+	test "$(elf_kind $W/onefunc-nopie/v0/prog)" = exec &&
+	test "$(elf_kind $W/onefunc-O0-nopie-fsections/v0/prog)" = exec &&
+	readelf -SW $W/onefunc-fsections/v0/calc.o >sec &&
+	test_grep "\.text\.compute " sec &&
+	readelf -SW $W/onefunc-O2/v0/calc.o >sec2 &&
+	test_grep -v "\.text\.compute " sec2 &&
+	objdump -d $W/onefunc-cet/v0/calc.o >cet &&
+	test_grep -A1 "<compute>:" cet >cet.compute &&
+	grep -A1 "<compute>:" cet | test_grep endbr64 - &&
+	objdump -d $W/onefunc-nocet/v0/calc.o >nocet &&
+	test_grep -v endbr64 nocet &&
+	cmp -s $W/onefunc-O0/v0/calc.o $W/onefunc-O2/v0/calc.o; test $? = 1
+'
+
+test_expect_success 'the old checksum of compute covers its bytes in the target' '
+	# Without relocations in compute (non-PIE -O2), the masks are empty and
+	# old_checksum is the FNV-1a 64 of the old bytes as linked.
+	d=$W/onefunc-nopie &&
+	json_check $d/fix.json "fn(\"compute\")->{masks} == 0" &&
+	off=$(sym_field $d/v0/prog compute value) &&
+	size=$(sym_field $d/v0/prog compute size) &&
+	want=$(perl -e '"'"'
+		my ($f, $addr, $size) = @ARGV;
+		open my $fh, "-|", "objcopy", "-O", "binary", "--only-section=.text", $f, "/dev/stdout" or die;
+		binmode $fh; local $/; my $text = <$fh>;
+		my $out = `readelf -SW $f`;
+		my ($base) = $out =~ /\s\.text\s+PROGBITS\s+([0-9a-f]+)/ or die "no .text";
+		my $bytes = substr($text, $addr - hex($base), $size);
+		use integer;
+		my $h = 0xcbf29ce484222325;
+		for my $b (unpack "C*", $bytes) { $h ^= $b; $h = ($h * 0x100000001b3) & 0xffffffffffffffff; }
+		no integer; printf "0x%016x\n", $h;
+	'"'"' $d/v0/prog $off $size) &&
+	got=$(json_get $d/fix.json "fn(\"compute\")->{old_checksum}") &&
+	test "$(printf "%s" "$got" | tr A-F a-f | sed "s/^0x0*//")" = "$(echo "$want" | sed "s/^0x0*//")"
+'
+
+test_expect_success 'gen is deterministic: the same input gives the same PO' '
+	d=$W/onefunc-O2 &&
+	cp $d/fix.po first.po &&
+	gen_case onefunc O2 &&
+	cmp first.po $d/fix.po
+'
+
+test_expect_success 'katana show (text) prints the changed function' '
+	$KATANA show $W/onefunc-O2/fix.po >show.out 2>show.err &&
+	test_grep compute show.out &&
+	test_line_count = 0 show.err
+'
+
+test_done
