@@ -515,7 +515,13 @@ int gd_out_finish(struct gd_out *o, struct po_writer *w)
 		rels = nr;
 		for (Dwarf_Unsigned k = 0; k < cnt; k++) {
 			struct prel *pr = &rels[nrels];
-			unsigned len = rd[k].drd_length;
+			/* Against a section name symbol it is a 32-bit DWARF
+			 * offset, else a 64-bit address.  drd_length is not
+			 * trusted: libdwarf 20210528 reports 4 for the 8-byte
+			 * operand of DW_LNE_set_address. */
+			int fake = rd[k].drd_symbol_index > FAKE_SYM &&
+				   rd[k].drd_symbol_index <= FAKE_SYM + (uint64_t)o->nsecs;
+			unsigned len = fake ? 4 : 8;
 
 			if ((len != 4 && len != 8) || rd[k].drd_offset + len > s->size) {
 				gen_err("gen: '%s': dwarf: bad relocation in %s at 0x%llx",

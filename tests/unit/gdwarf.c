@@ -435,6 +435,12 @@ static void test_write(void)
 	ok(run_clean("dwarfdump-k", "dwarfdump -ka ", po), "dwarfdump -ka: no errors");
 	ok(sh("readelf -W --debug-dump=decodedline '%s' | grep -q 'base.c'", po) == 0,
 	   "line table maps the new code to base.c");
+	ok(sh("readelf -rW '%s' | sed -n '/rela.debug_line/,/^$/p' | grep -q 'R_X86_64_64 .* f2 + 0'", po) == 0 &&
+	   sh("readelf -rW '%s' | sed -n '/rela.debug_line/,/^$/p' | grep -q R_X86_64_32", po) != 0,
+	   "DW_LNE_set_address relocated with R_X86_64_64 against the new function");
+	ok(sh("readelf -rW '%s' | sed -n '/rela.debug_info/,/^$/p' | grep -c 'R_X86_64_64' | grep -qx 4", po) == 0 &&
+	   sh("readelf -rW '%s' | sed -n '/rela.debug_info/,/^$/p' | grep -q 'R_X86_64_32 .*debug_abbrev'", po) == 0,
+	   ".debug_info: 4 address relocations, abbrev offset against .debug_abbrev");
 	ok(sh("readelf -W --debug-dump=info '%s' | grep -q DW_AT_trampoline", po) == 0,
 	   "DW_AT_trampoline present");
 	/* read our own output back */
