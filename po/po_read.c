@@ -854,9 +854,10 @@ int po_open(const char *path, struct po **out)
 		return err;
 	}
 	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		po_err("po: '%s': not a regular file", path);
 		close(fd);
-		return -PO_EFORMAT;
+		return err;
 	}
 	img = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!img) {
