@@ -45,7 +45,21 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 	struct gsec *sec = s->sec;
 	int64_t point;
 
+	int64_t addend = r->addend;
+
 	memset(out, 0, sizeof(*out));
+	/* Assembler labels kept as symbols (.LC0 in SHF_MERGE sections) name a
+	 * place in their section, not an entity: treat them like the section. */
+	if (s->stt == STT_NOTYPE && s->stb == STB_LOCAL && sec) {
+		addend += (int64_t)s->value;
+		s = sec->secsym ? sec->secsym : s;
+		if (s->stt == STT_NOTYPE) {
+			out->kind = REF_ABS;
+			out->sym = r->sym;
+			out->off = r->addend;
+			return 0;
+		}
+	}
 	if (s->stt != STT_SECTION) {
 		if (!sec && !(s->flags & GF_UNDEF) && s->shndx != SHN_COMMON) {
 			out->kind = REF_ABS;
@@ -64,7 +78,7 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 		out->off = r->addend;
 		return 0;
 	}
-	point = r->addend + ref_pc_adjust(o, in, r);
+	point = addend + ref_pc_adjust(o, in, r);
 	if ((sec->flags & SHF_MERGE) && (sec->flags & SHF_STRINGS) && sec->data) {
 		uint64_t p = point < 0 ? 0 : (uint64_t)point, st, en;
 
@@ -80,7 +94,7 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 		out->sec = sec;
 		out->start = st;
 		out->len = (en < sec->size ? en + 1 : en) - st;
-		out->off = r->addend - (int64_t)st;
+		out->off = addend - (int64_t)st;
 		return 0;
 	}
 	if ((sec->flags & SHF_MERGE) && sec->entsize && sec->data) {
@@ -92,7 +106,7 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 		out->sec = sec;
 		out->start = p - p % sec->entsize;
 		out->len = sec->entsize;
-		out->off = r->addend - (int64_t)out->start;
+		out->off = addend - (int64_t)out->start;
 		return 0;
 	}
 	{
@@ -101,7 +115,7 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 		if (cover && cover->size) {
 			out->kind = REF_SYM;
 			out->sym = cover;
-			out->off = r->addend - (int64_t)cover->value;
+			out->off = addend - (int64_t)cover->value;
 			return 0;
 		}
 	}
@@ -122,7 +136,7 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 		out->sec = sec;
 		out->start = st;
 		out->len = en - st;
-		out->off = r->addend - (int64_t)st;
+		out->off = addend - (int64_t)st;
 	}
 	return 0;
 }
