@@ -306,7 +306,7 @@ json_check() {
 	_jf=$1
 	shift
 	perl -e "$json_prelude_"'
-		our %v; my @e;
+		my @e;
 		unshift @ARGV, $expr if defined $expr;
 		for (@ARGV) {
 			if (/^([A-Za-z_]\w*)=(.*)$/s) { $v{$1} = $2 } else { push @e, $_ }
@@ -447,7 +447,7 @@ sym_field() {
 
 # build_id FILE: the GNU build ID of an ELF file, in hex ("" if none).
 build_id() {
-	readelf -nW "$1" | sed -n 's/^ *Build ID: *\([0-9a-f]*\).*/\1/p'
+	readelf -nW "$1" | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p'
 }
 
 # check_po_tools FILE: the standard tools read the PO without complaint:
@@ -524,7 +524,7 @@ check_po_basics() {
 		'!grep { $_->{new_size} <= 0 } @{$j->{functions}}' \
 		'!grep { $_->{action} eq "changed" && $_->{old_size} <= 0 } @{$j->{functions}}' \
 		'!grep { $_->{action} eq "new" && ($_->{old_size} || $_->{old_value}) } @{$j->{functions}}' \
-		'!grep { my $f = $_; $f->{action} eq "changed" && !grep { $_->{name} eq $f->{name} && ($_->{cu} // "") eq $f->{cu} && $_->{replaced} } @{$j->{unsafe}} } @{$j->{functions}}' \
+		'!grep { my $f = $_; $f->{action} eq "changed" && !grep { $_->{name} eq $f->{name} && (!defined $_->{cu} || $_->{cu} eq $f->{cu}) && $_->{replaced} } @{$j->{unsafe}} } @{$j->{functions}}' \
 		'!grep { my $f = $_; $f->{action} eq "new" && grep { $_->{name} eq $f->{name} } @{$j->{unsafe}} } @{$j->{functions}}' \
 		'!@{$j->{functions}} || $j->{sections}{".text.new"} > 0'
 }
@@ -555,4 +555,35 @@ elf_kind() {
 		esac ;;
 	*) echo "elf_kind: $1: not an executable or shared object" >&2; return 1 ;;
 	esac
+}
+
+# local_sym_field FILE CU SYMBOL FIELD: like sym_field, for a local symbol
+# of compilation unit CU (the STT_FILE symbol preceding it in .symtab).
+local_sym_field() {
+	readelf -sW "$1" | perl -ne '
+		BEGIN { ($cu, $name, $field) = splice(@ARGV, 0, 3); }
+		@f = split;
+		next unless @f >= 7;
+		if ($f[3] eq "FILE") { $cur = $f[7] // ""; next }
+		next unless @f >= 8 && $f[7] eq $name && $f[4] eq "LOCAL" &&
+			$f[6] ne "UND" && defined $cur && $cur eq $cu;
+		push @v, $field eq "value" ? hex($f[1]) :
+			($f[2] =~ /^0x/ ? hex($f[2]) : $f[2]);
+		END { if (@v != 1) { print STDERR "local_sym_field: ", scalar(@v),
+			" definitions of $name in $cu\n"; exit 1 } print "$v[0]\n" }
+	' "$2" "$3" "$4"
+}
+
+# section_has FILE SECTION PERL: the contents of SECTION (objcopy) contain
+# the bytes of the perl expression PERL, e.g. 'pack("l<*", 30, 40, 50)' or
+# '"Hello\0"'.
+section_has() {
+	objcopy -O binary --only-section="$2" "$1" "$W/.section.bin" &&
+	perl -e '
+		my ($f, $sec, $expr) = @ARGV;
+		open my $fh, "<:raw", $f or die; local $/; my $b = <$fh>;
+		my $want = eval $expr; die $@ if $@;
+		exit 0 if index($b, $want) >= 0;
+		printf STDERR "section_has: %s of %d bytes lacks %s\n", $sec, length $b, $expr;
+		exit 1;' "$W/.section.bin" "$2" "$3"
 }
