@@ -71,6 +71,20 @@ static const char *sym_kind(const struct po_symbol *s)
 	return "other";
 }
 
+/* The CU of an unsafe function: a static names its own; a global one is
+ * known when the patch replaces it. */
+static const char *unsafe_cu(const struct po *p, const struct po_unsafe *u)
+{
+	const struct po_symbol *s = po_symbol(p, u->sym);
+
+	if (s->ref_cu)
+		return s->ref_cu;
+	for (size_t i = 0; i < po_nfuncs(p); i++)
+		if (po_func(p, i)->old_sym == u->sym)
+			return po_func(p, i)->cu;
+	return NULL;
+}
+
 static int sym_weak(const struct po_symbol *s)
 {
 	return s->stb == STB_WEAK || (s->ref && (s->ref->flags & PO_SYM_WEAK));
@@ -272,14 +286,15 @@ static void show_text(const struct po *p, const char *path)
 	for (size_t i = 0; i < po_nunsafe(p); i++) {
 		const struct po_unsafe *u = po_unsafe(p, i);
 		const struct po_symbol *s = po_symbol(p, u->sym);
+		const char *cu = unsafe_cu(p, u);
 		char *dn = demangle(s->name);
 
 		clean_puts(dn);
-		if (s->ref_cu || (u->flags & PO_UNSAFE_REPLACED)) {
+		if (cu || (u->flags & PO_UNSAFE_REPLACED)) {
 			fputs(" (", stdout);
-			if (s->ref_cu)
-				clean_puts(s->ref_cu);
-			fputs(s->ref_cu && (u->flags & PO_UNSAFE_REPLACED) ? ", " : "", stdout);
+			if (cu)
+				clean_puts(cu);
+			fputs(cu && (u->flags & PO_UNSAFE_REPLACED) ? ", " : "", stdout);
 			fputs(u->flags & PO_UNSAFE_REPLACED ? "replaced" : "", stdout);
 			putchar(')');
 		}
@@ -459,7 +474,7 @@ static void show_json(const struct po *p, const char *path)
 		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
 		json_str(s->name);
 		fputs(",\"cu\":", stdout);
-		json_str_or_null(s->ref_cu);
+		json_str_or_null(unsafe_cu(p, u));
 		printf(",\"replaced\":%s}", jbool(u->flags & PO_UNSAFE_REPLACED));
 	}
 	fputs("],\"symbols\":[", stdout);
