@@ -3,16 +3,21 @@ test_description='gen: new functions, and references to libc the old program nev
 . "$(dirname "$0")/lib.sh"
 require_tool gcc readelf objdump dwarfdump perl
 
-d=$W/newfunc
-test_expect_success 'newfunc: build; v0 and v1 behave as expected' '
-	build_case newfunc &&
-	expect_runs newfunc 4 &&
+# newfunc [VARIANT FLAGS...]
+newfunc() {
+	v=$1
+	shift
+	flags="$*"
+	d=$W/newfunc-$v
+test_expect_success "newfunc [$v]: build; v0 and v1 behave as expected" '
+	build_case newfunc $v $flags &&
+	expect_runs $d 4 &&
 	nm $d/v0/prog >nm.v0 &&
 	test_grep -v " limit\$" nm.v0
 '
 
-test_expect_success 'newfunc: compute() changed, limit() new' '
-	gen_case newfunc &&
+test_expect_success "newfunc [$v]: compute() changed, limit() new" '
+	gen_case newfunc $v &&
 	check_po_basics $d &&
 	ns=$(sym_field $d/v1/prog limit size) &&
 	json_check $d/fix.json ns=$ns <<-\EOF &&
@@ -31,6 +36,12 @@ test_expect_success 'newfunc: compute() changed, limit() new' '
 	check_func_matches_target $d compute &&
 	test_grep -E "^gen: 1 functions? changed, 1 new, 0 variables;" $d/gen.out
 '
+}
+# At -O2 without -ffunction-sections, compute() ends in a 2-byte jmp to
+# limit(), resolved by the assembler.
+newfunc O2
+newfunc fsections -ffunction-sections -fdata-sections
+newfunc O0 -O0
 
 d=$W/libcall
 test_expect_success 'libcall: build; v0 and v1 behave as expected' '
@@ -55,9 +66,11 @@ test_expect_success 'libcall: strlen, fprintf and stderr are external symbols' '
 	json_check $d/fix.json <<-\EOF
 	names($j->{functions}) eq "check_name"
 	fn("check_name")->{action} eq "changed"
-	sym("strlen") && sym("strlen")->{kind} eq "func" && sym("strlen")->{external}
-	sym("fprintf") && sym("fprintf")->{kind} eq "func" && sym("fprintf")->{external}
-	sym("stderr") && sym("stderr")->{kind} eq "object" && sym("stderr")->{external}
+	# kind may be "other": the new object does not type undefined symbols
+	sym("strlen") && sym("strlen")->{external} && sym("strlen")->{kind} =~ /^(func|other)$/
+	sym("fprintf") && sym("fprintf")->{external} && sym("fprintf")->{kind} =~ /^(func|other)$/
+	sym("stderr") && sym("stderr")->{external} && sym("stderr")->{kind} =~ /^(object|other)$/
+	!sym("strlen")->{weak} && !sym("fprintf")->{weak} && !sym("stderr")->{weak}
 	!grep { $_->{external} && ($_->{static} || $_->{old_value}) } @{$j->{symbols}}
 	!grep { $_->{external} && defined $_->{cu} } @{$j->{symbols}}
 	# the new format string

@@ -18,7 +18,7 @@ test_expect_success 'identical trees: exit 3, no file written' '
 	test_expect_code 3 gen_case same &&
 	test_path_is_missing $s/fix.po &&
 	test_path_is_missing $s/v0/prog.po &&
-	(cd $s && test_expect_code 3 $KATANA gen v0 v1 prog >out 2>err) &&
+	(cd $s && katana_expect 3 ../same-default gen v0 v1 prog) &&
 	test_path_is_missing $s/v0/prog.po &&
 	ls $s/v0 >files &&
 	test_grep -v -E "\.po|tmp" files
@@ -31,7 +31,7 @@ test_expect_success 'a tree compared with itself: exit 3' '
 
 test_expect_success 'default output is OLD_DIR/EXE.po' '
 	test_when_finished "rm -f $d/v0/prog.po" &&
-	(cd $d && $KATANA gen v0 v1 prog >../default.out 2>../default.err) &&
+	(cd $d && katana_expect 0 ../default gen v0 v1 prog) &&
 	test_path_is_file $d/v0/prog.po &&
 	test_path_is_missing $d/v1/prog.po &&
 	test_line_count = 1 default.out &&
@@ -41,22 +41,22 @@ test_expect_success 'default output is OLD_DIR/EXE.po' '
 	check_po_tools $d/v0/prog.po
 '
 
-test_expect_success '-o writes where asked; the output is the same PO' '
+test_expect_success '-o writes where asked; the contents are the same as the default' '
 	gen_case onefunc &&
 	(cd $d && $KATANA gen v0 v1 prog >/dev/null) &&
 	test_when_finished "rm -f $d/v0/prog.po" &&
-	cmp $d/fix.po $d/v0/prog.po
+	po_same $d/fix.po $d/v0/prog.po
 '
 
 test_expect_success '-g is gen' '
-	$KATANA -g -o alias.po $d/v0 $d/v1 prog >alias.out 2>alias.err &&
-	cmp alias.po $d/fix.po &&
+	katana_expect 0 alias -g -o alias.po $d/v0 $d/v1 prog &&
+	po_same alias.po $d/fix.po &&
 	test_grep "wrote .*alias\.po" alias.out
 '
 
-test_expect_success 'gen -v still writes the same PO' '
-	$KATANA gen -v -o verbose.po $d/v0 $d/v1 prog >verbose.out 2>verbose.err &&
-	cmp verbose.po $d/fix.po
+test_expect_success 'gen -v writes the same patch' '
+	katana_expect 0 verbose gen -v -o verbose.po $d/v0 $d/v1 prog &&
+	po_same verbose.po $d/fix.po
 '
 
 # usage DESC ARGS...: exit 2, nothing on stdout, a message on stderr, no PO.
@@ -66,7 +66,7 @@ usage() {
 	args="$*"
 	test_expect_success "usage error: $desc" '
 		rm -f $d/v0/prog.po &&
-		(cd $d && test_expect_code 2 $KATANA $args >../usage.out 2>../usage.err) &&
+		(cd $d && katana_expect 2 ../usage $args) &&
 		test_line_count = 0 usage.out &&
 		test -s usage.err &&
 		test_grep -i -E "usage|option|argument|missing|unknown" usage.err &&
@@ -89,7 +89,7 @@ error() {
 	shift 2
 	args="$*"
 	test_expect_success "error: $desc" '
-		(cd $d && test_expect_code 1 $KATANA $args >../error.out 2>../error.err) &&
+		(cd $d && katana_expect 1 ../error $args) &&
 		test_line_count = 1 error.err &&
 		test_grep -F "$name" error.err &&
 		test_line_count = 0 error.out &&
@@ -108,7 +108,7 @@ test_expect_success 'error: EXE only in OLD_DIR' '
 	mkdir -p half/v0 half/v1 &&
 	cp $d/v0/calc.o $d/v0/main.o $d/v0/prog half/v0/ &&
 	cp $d/v1/calc.o $d/v1/main.o half/v1/ &&
-	test_expect_code 1 $KATANA gen -o half.po half/v0 half/v1 prog >half.out 2>half.err &&
+	katana_expect 1 half gen -o half.po half/v0 half/v1 prog &&
 	test_line_count = 1 half.err &&
 	test_grep prog half.err &&
 	test_path_is_missing half.po
@@ -132,11 +132,11 @@ test_expect_success 'exit codes are distinct: 0, 1, 2, 3' '
 '
 
 test_expect_success 'show --json: an error for files that are not POs' '
-	test_expect_code 1 $KATANA show --json $d/v0/calc.o 2>show.err >show.out &&
+	katana_expect 1 show show --json $d/v0/calc.o &&
 	test -s show.err &&
-	test_expect_code 1 $KATANA show --json $KATANA_TOP/tests/cases/onefunc/case.sh 2>show.err >show.out &&
+	katana_expect 1 show show --json $KATANA_TOP/tests/cases/onefunc/case.sh &&
 	test -s show.err &&
-	test_expect_code 1 $KATANA show --json no-such.po 2>show.err >show.out &&
+	katana_expect 1 show show --json no-such.po &&
 	test_grep no-such.po show.err
 '
 
