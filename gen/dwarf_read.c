@@ -1908,7 +1908,8 @@ static int load_lrels(struct gd_obj *g)
 		g->lrels[g->nlrels].value = sym.st_value + rel.r_addend;
 		g->nlrels++;
 	}
-	qsort(g->lrels, g->nlrels, sizeof(*g->lrels), lrel_cmp);
+	if (g->nlrels)
+		qsort(g->lrels, g->nlrels, sizeof(*g->lrels), lrel_cmp);
 done:
 	g->lrels_loaded = 1;
 out:

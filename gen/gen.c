@@ -154,7 +154,8 @@ static int load_tree(const char *dir, const char *exe, struct tree *tr)
 		err = -errno;
 		goto out;
 	}
-	qsort(found, nfound, sizeof(*found), cmp_str);
+	if (nfound)
+		qsort(found, nfound, sizeof(*found), cmp_str);
 	tr->objs = calloc(nfound ? nfound : 1, sizeof(*tr->objs));
 	if (!tr->objs) {
 		err = -ENOMEM;
@@ -329,7 +330,8 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 			es.warnings++;
 		}
 	po_writer_set_line_only(w, ds.line_only);
-	err = emit_patch(w, old.t, nw.objs, nw.n, base_name(out), &es);
+	/* the CU name is fixed so the same trees always give the same bytes */
+	err = emit_patch(w, old.t, nw.objs, nw.n, "katana patch", &es);
 	if (!err)
 		err = po_writer_write(w, out, &res->po_size);
 	if (err)

@@ -354,7 +354,8 @@ static int index_symbols(struct gobj *o)
 	for (size_t i = 1; i < o->nsecs; i++) {
 		struct gsec *s = &o->secs[i];
 
-		qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym_value);
+		if (s->nsyms)
+			qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym_value);
 	}
 	for (size_t i = 1; i < o->nsyms; i++) {
 		struct gsym *s = &o->syms[i];
