@@ -592,12 +592,15 @@ section_has() {
 }
 
 # po_same A.po B.po: katana show --json reports the same contents for both
-# (everything but the "file" field, which names the file itself).
+# (everything but the "file" field, which names the file itself, and the
+# sizes that depend on it: "size" and those of the .debug_* sections, whose
+# compile unit may be named after the file).
 po_same() {
 	for _p in "$1" "$2"; do
 		"$KATANA" show --json "$_p" | perl -MJSON::PP -e '
 			my $j = decode_json(do { local $/; <STDIN> });
-			delete $j->{file};
+			delete @$j{qw(file size)};
+			delete $j->{sections}{$_} for grep { /^\.debug_/ } keys %{$j->{sections}};
 			print JSON::PP->new->canonical->pretty->encode($j);' \
 			>"$W/.po_same.$(basename "$_p").json" || return 1
 	done
