@@ -365,40 +365,69 @@ int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st)
 			n->why = (n->flags & GF_CONST) ? "const contents changed" : "initialiser changed";
 		}
 	}
-	/* Code that reads changed const data must read the new copy: the
-	 * bytes of such a function are equal, its meaning is not. */
-	for (size_t i = 1; i < nw->nsyms; i++) {
-		struct gsym *n = &nw->syms[i];
+	return 0;
+}
 
-		if (!is_entity(n) || !(n->flags & GF_FUNC) || n->status != S_SAME)
-			continue;
-		for (size_t k = 0; k < n->nrelas; k++) {
-			struct ref r;
+/* Is s (a reference from new code) changed const data?  An undefined
+ * symbol is looked up among the globals of all the new objects. */
+static int changed_const(struct gobj **objs, size_t n, const struct gsym *s)
+{
+	if (!(s->flags & GF_UNDEF))
+		return (s->flags & GF_CONST) && s->status == S_CHANGED;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 1; k < objs[i]->nsyms; k++) {
+			const struct gsym *d = &objs[i]->syms[k];
 
-			if (!ref_resolve(nw, n->sec, &n->sec->relas[n->rela_first + k], &r) &&
-			    r.kind == REF_SYM && (r.sym->flags & GF_CONST) && r.sym->status == S_CHANGED) {
-				set_changed(n, "reads const data whose contents changed");
-				n->flags &= ~GF_LINE_ONLY;
-				break;
+			if ((d->flags & GF_CONST) && !(d->flags & (GF_LOCAL | GF_UNDEF)) &&
+			    d->status == S_CHANGED && !strcmp(d->name, s->name))
+				return 1;
+		}
+	return 0;
+}
+
+int diff_propagate(struct gobj **objs, size_t nobjs, struct diff_stats *st)
+{
+	for (size_t o = 0; o < nobjs; o++) {
+		struct gobj *nw = objs[o];
+
+		for (size_t i = 1; i < nw->nsyms; i++) {
+			struct gsym *n = &nw->syms[i];
+
+			if (!is_entity(n) || !(n->flags & GF_FUNC) || n->status != S_SAME)
+				continue;
+			for (size_t k = 0; k < n->nrelas; k++) {
+				struct ref r;
+
+				if (!ref_resolve(nw, n->sec, &n->sec->relas[n->rela_first + k], &r) &&
+				    r.kind == REF_SYM && changed_const(objs, nobjs, r.sym)) {
+					set_changed(n, "reads const data whose contents changed");
+					if (n->flags & GF_LINE_ONLY)
+						st->line_only--;
+					n->flags &= ~GF_LINE_ONLY;
+					break;
+				}
 			}
 		}
 	}
-	/* a .cold fragment is part of its function: both go, or neither */
-	for (size_t i = 1; i < nw->nsyms; i++) {
-		struct gsym *n = &nw->syms[i];
+	for (size_t o = 0; o < nobjs; o++) {
+		struct gobj *nw = objs[o];
 
-		if (!(n->flags & GF_FRAGMENT) || !n->parent)
-			continue;
-		if (n->parent->status == S_NEW || n->status == S_NEW) {
-			n->status = n->parent->status = n->twin ? S_CHANGED : S_NEW;
-			if (n->parent->twin)
-				n->parent->status = S_CHANGED;
-		} else if (n->parent->status == S_CHANGED || n->status == S_CHANGED) {
-			if (n->parent->flags & GF_LINE_ONLY)
+		/* a .cold fragment is part of its function: both go, or neither */
+		for (size_t i = 1; i < nw->nsyms; i++) {
+			struct gsym *n = &nw->syms[i], *p = n->parent;
+
+			if (!(n->flags & GF_FRAGMENT) || !p)
+				continue;
+			if (p->status != S_CHANGED && p->status != S_NEW &&
+			    n->status != S_CHANGED && n->status != S_NEW)
+				continue;
+			if (p->flags & GF_LINE_ONLY)
 				st->line_only--;
-			n->parent->flags &= ~GF_LINE_ONLY;
-			set_changed(n->parent, "its .cold part changed");
-			set_changed(n, "its function changed");
+			p->flags &= ~GF_LINE_ONLY;
+			if (p->status == S_SAME)
+				set_changed(p, "its .cold part changed");
+			if (n->status == S_SAME)
+				set_changed(n, "its function changed");
 		}
 	}
 	return 0;

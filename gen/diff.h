@@ -20,4 +20,8 @@ struct diff_stats {
 };
 int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st);
 
+/* After every pair is compared: functions that read changed const data
+ * (in any object) change too, and .cold fragments follow their function. */
+int diff_propagate(struct gobj **objs, size_t nobjs, struct diff_stats *st);
+
 #endif

@@ -68,13 +68,19 @@ static int po_sec_for(const struct gsym *s)
 	return PO_SEC_RODATA;
 }
 
+/* A short jump (rel8) from a function to a neighbour in the same section
+ * cannot reach anything once the function moves.  Its copy gets a veneer
+ * after its end, a 5-byte jmp rel32 the short jump is pointed at. */
+#define VENEER 5
+
 /* Place an included symbol's bytes (relocations come later, once every
  * included symbol has a handle). */
-static int place(struct emit *e, struct gsym *s)
+static int place(struct emit *e, struct gobj *o, struct gsym *s)
 {
 	int sec = po_sec_for(s), h;
 	uint64_t align = s->sec ? s->sec->align : s->value;	/* COMMON: value is the alignment */
-	const void *data = NULL;
+	struct pcref *pr = NULL;
+	size_t npr = 0, nshort = 0;
 	uint8_t *copy = NULL;
 	int err;
 
@@ -82,10 +88,22 @@ static int place(struct emit *e, struct gsym *s)
 		align = 16;
 	if (sec == PO_SEC_TEXT && align < 16)
 		align = 16;
+	if ((s->flags & GF_FUNC) && s->sec->nsyms > 1) {
+		err = func_pcrefs(o, s, &pr, &npr);
+		if (err)
+			return err;
+		for (size_t i = 0; i < npr; i++)
+			nshort += pr[i].size == 1;
+	}
+	s->po_size = s->size + VENEER * nshort;
 	if (s->sec && s->sec->data && sec != PO_SEC_BSS && sec != PO_SEC_TBSS) {
-		copy = malloc(s->size ? s->size : 1);
-		if (!copy)
+		size_t k = 0;
+
+		copy = calloc(1, s->po_size ? s->po_size : 1);
+		if (!copy) {
+			free(pr);
 			return -ENOMEM;
+		}
 		memcpy(copy, s->sec->data + s->value, s->size);
 		/* relocation sites carry their addend in .rela; zero the field */
 		for (size_t i = 0; i < s->nrelas; i++) {
@@ -93,14 +111,35 @@ static int place(struct emit *e, struct gsym *s)
 
 			memset(copy + (r->off - s->value), 0, rela_size(r->type));
 		}
-		data = copy;
+		for (size_t i = 0; i < npr; i++) {
+			uint64_t site = pr[i].site - s->value, end = pr[i].end - s->value;
+
+			if (pr[i].size == 4) {
+				memset(copy + site, 0, 4);
+				continue;
+			}
+			uint64_t v = s->size + VENEER * k++;
+			int64_t d = (int64_t)v - (int64_t)end;
+
+			if (d > 127) {
+				gen_err("gen: '%s': func '%s': the short jump at +0x%lx to a neighbour "
+					"cannot reach a veneer after the function; rebuild with "
+					"-ffunction-sections", o->rel, s->name, (unsigned long)site);
+				free(copy);
+				free(pr);
+				return -GEN_EINPUT;
+			}
+			copy[site] = (uint8_t)d;
+			copy[v] = 0xe9;	/* jmp rel32, displacement from a relocation */
+		}
 	}
-	err = po_writer_append(e->w, sec, data, s->size, align, &s->po_off);
+	free(pr);
+	err = po_writer_append(e->w, sec, copy, s->po_size, align, &s->po_off);
 	free(copy);
 	if (err)
 		return err;
 	s->po_sec = sec;
-	h = po_writer_symbol(e->w, s->name, sec, s->po_off, s->size,
+	h = po_writer_symbol(e->w, s->name, sec, s->po_off, s->po_size,
 			     (s->flags & GF_FUNC) ? STT_FUNC : (s->flags & GF_TLS) ? STT_TLS : STT_OBJECT,
 			     STB_LOCAL);
 	if (h < 0)
@@ -350,11 +389,12 @@ static int emit_relocs(struct emit *e, struct gobj *o, struct gsec *in, uint64_t
 }
 
 /* PC-relative displacements the assembler resolved inside a shared .text
- * become PC32 relocations, so the moved copy still reaches its targets. */
+ * become PC32 relocations, so the moved copy still reaches its targets;
+ * short jumps reach them through their veneer (see place()). */
 static int emit_pcrefs(struct emit *e, struct gobj *o, struct gsym *f)
 {
 	struct pcref *pr = NULL;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	int err;
 
 	if (!f->sec || !(f->sec->flags & SHF_EXECINSTR) || f->sec->nsyms < 2)
@@ -363,41 +403,34 @@ static int emit_pcrefs(struct emit *e, struct gobj *o, struct gsym *f)
 	for (size_t i = 0; !err && i < n; i++) {
 		struct gsym *t = gsec_sym_at(f->sec, pr[i].target);
 		struct ref ref = { .kind = REF_SYM };
+		uint64_t at;
+		int64_t bias;
 		int sym;
 		int64_t addend;
 
-		if (pr[i].size != 4) {
-			gen_err("gen: '%s': func '%s': a short jump at +0x%lx leaves the function; "
-				"rebuild with -ffunction-sections", o->rel, f->name,
-				(unsigned long)(pr[i].site - f->value));
-			err = -GEN_EINPUT;
-			break;
-		}
 		if (!t) {
 			gen_err("gen: '%s': func '%s': +0x%lx reaches code outside any function",
 				o->rel, f->name, (unsigned long)(pr[i].site - f->value));
 			err = -GEN_EINPUT;
 			break;
 		}
+		if (pr[i].size == 4) {
+			at = f->po_off + (pr[i].site - f->value);
+			bias = (int64_t)(pr[i].end - pr[i].site);
+		} else {
+			at = f->po_off + f->size + VENEER * k++ + 1;
+			bias = 4;
+		}
 		ref.sym = t;
 		ref.off = (int64_t)(pr[i].target - t->value);
 		err = target(e, o, &ref, &sym, &addend);
 		if (!err)
-			err = po_writer_reloc(e->w, PO_SEC_TEXT, f->po_off + (pr[i].site - f->value),
-					      R_X86_64_PC32, sym,
-					      addend - (int64_t)(pr[i].end - pr[i].site));
-		if (!err) {
-			/* the displacement is now the relocation's business */
+			err = po_writer_reloc(e->w, PO_SEC_TEXT, at, R_X86_64_PC32, sym, addend - bias);
+		if (!err)
 			e->st->relocs++;
-		}
 	}
 	free(pr);
 	return err;
-}
-
-static char *clean_name(const char *name)
-{
-	return strdup(name);
 }
 
 static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
@@ -416,7 +449,7 @@ static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
 	fi.name = n->name;
 	fi.cu = o->cu;
 	fi.new_sym = n->handle;
-	fi.new_size = n->size;
+	fi.new_size = n->po_size;
 	fi.flags = (old ? PO_FUNC_CHANGED : PO_FUNC_NEW) | ((n->flags & GF_LOCAL) ? PO_FUNC_LOCAL : 0) |
 		   ((n->flags & GF_FRAGMENT) ? PO_FUNC_FRAGMENT : 0) | ((n->flags & GF_CLONE) ? PO_FUNC_CLONE : 0);
 	if (old) {
@@ -460,7 +493,7 @@ static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
 			rows = NULL;
 			nrows = 0;
 		}
-		err = gd_out_func(e->dw, n->name, o->cu, n->handle, n->size, old ? fi.old_sym : 0,
+		err = gd_out_func(e->dw, n->name, o->cu, n->handle, n->po_size, old ? fi.old_sym : 0,
 				  old ? old->size : 0, file, line, rows, nrows, desc);
 	}
 	free(rows);
@@ -476,7 +509,7 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 {
 	struct po_var_info vi = { 0 };
 	char desc[512];
-	char *name = clean_name(n->name);
+	char *name = strdup(n->name);
 	int err;
 
 	if (!name)
@@ -539,7 +572,7 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gobj **objs, size_
 	for (size_t i = 0; !err && i < nobjs; i++)
 		for (size_t k = 1; !err && k < objs[i]->nsyms; k++)
 			if (included(&objs[i]->syms[k]))
-				err = place(&e, &objs[i]->syms[k]);
+				err = place(&e, objs[i], &objs[i]->syms[k]);
 	/* 2. relocations of everything placed (chunks get placed on the way) */
 	for (size_t i = 0; !err && i < nobjs; i++) {
 		struct gobj *o = objs[i];

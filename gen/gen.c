@@ -274,6 +274,8 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 			err = diff_compare(o, n, &ds);
 		res->objects++;
 	}
+	if (!err)
+		err = diff_propagate(nw.objs, nw.n, &ds);
 	if (err)
 		goto out;
 	if (ds.refused) {

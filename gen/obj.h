@@ -69,6 +69,7 @@ struct gsym {
 	int handle;			/* po_writer handle of its new copy */
 	int ref_handle;			/* po_writer handle of the UNDEF reference */
 	uint64_t po_off;		/* offset of its new copy in its PO section */
+	uint64_t po_size;		/* size of the copy (code: with jump veneers) */
 	int po_sec;
 };
 

@@ -40,6 +40,16 @@ test_expect_success "newfunc [$v]: compute() changed, limit() new" '
 # At -O2 without -ffunction-sections, compute() ends in a 2-byte jmp to
 # limit(), resolved by the assembler.
 newfunc O2
+
+# The moved copy cannot keep the 2-byte jump: it jumps to a 5-byte veneer
+# appended to compute(), whose PC32 relocation reaches limit() in the patch.
+test_expect_success 'newfunc [O2]: the short tail jump reaches limit() through a veneer' '
+	objdump -dr $W/newfunc-O2/fix.po >dis &&
+	sed -n "/<compute>:/,\$p" dis >compute.dis &&
+	test_grep -E "jmp +[0-9a-f]+ <compute\+0x4>" compute.dis &&
+	test_grep -E "^ +[0-9a-f]+:\s+e9 00 00 00 00" compute.dis &&
+	test_grep -E "R_X86_64_PC32\s+limit-0x4" compute.dis
+'
 newfunc fsections -ffunction-sections -fdata-sections
 newfunc O0 -O0
 
