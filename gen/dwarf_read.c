@@ -2016,32 +2016,52 @@ static int load_cu_lines(struct gd_obj *g, size_t ci)
 		for (size_t i = 0; i < c->nrows; i++)
 			if (c->rows[i].end_seq || i + 1 == c->nrows)
 				nseq++;
+		/* A sequence may hold several DW_LNE_set_address (GAS emits one
+		 * per subsection switch), all into the sequence's section; a
+		 * new section always starts a new sequence.  So sequences map
+		 * to the runs of relocations against one section. */
+		unsigned *seq_shndx = calloc(nseq ? nseq : 1, sizeof(*seq_shndx));
+		size_t nrun = 0;
+
+		if (!seq_shndx) {
+			free(c->rows);
+			c->rows = NULL;
+			c->nrows = 0;
+			return -ENOMEM;
+		}
+		if (nseq == nrel) {
+			for (size_t j = 0; j < nrel; j++)
+				seq_shndx[j] = g->lrels[first + j].shndx;
+			nrun = nrel;
+		} else {
+			for (size_t j = 0; j < nrel; j++) {
+				unsigned sh = g->lrels[first + j].shndx;
+
+				if (j && g->lrels[first + j - 1].shndx == sh)
+					continue;
+				if (nrun < nseq)
+					seq_shndx[nrun] = sh;
+				nrun++;
+			}
+		}
 		if (nseq && !nrel && !g->nlrels) {
 			/* no relocations at all: no way to tell; leave 0 */
-		} else if (nseq != nrel) {
+		} else if (nseq != nrun) {
 			gen_err("gen: '%s': dwarf: cannot map line sequences of CU '%s' "
 				"to sections (%zu sequences, %zu address relocations)",
 				g->path, c->name, nseq, nrel);
+			free(seq_shndx);
 			free(c->rows);
 			c->rows = NULL;
 			c->nrows = 0;
 			return -GEN_EINPUT;
 		}
-		for (size_t i = 0; i < c->nrows && nrel; i++) {
-			const struct lrel *L = &g->lrels[first + k];
-
-			if (i == 0 || c->rows[i - 1].end_seq) {
-				if (c->rows[i].addr < L->value)
-					gen_debug("gen: '%s': dwarf: line sequence %zu starts "
-						  "at 0x%llx before its set_address 0x%llx",
-						  g->path, k,
-						  (unsigned long long)c->rows[i].addr,
-						  (unsigned long long)L->value);
-			}
-			c->rows[i].shndx = L->shndx;
-			if (c->rows[i].end_seq && k + 1 < nrel)
+		for (size_t i = 0; i < c->nrows && nrun; i++) {
+			c->rows[i].shndx = seq_shndx[k];
+			if (c->rows[i].end_seq && k + 1 < nrun)
 				k++;
 		}
+		free(seq_shndx);
 	}
 	c->lines_loaded = 1;
 	return 0;

@@ -655,7 +655,7 @@ const struct gtarget_sym *gtarget_lookup(const struct gtarget *t,
 					 const char *name, const char *cu,
 					 int local)
 {
-	const struct gtarget_sym *any = NULL;
+	const struct gtarget_sym *any = NULL, *in_cu = NULL;
 	int nany = 0;
 
 	for (size_t i = 0; i < t->nsyms; i++) {
@@ -665,16 +665,20 @@ const struct gtarget_sym *gtarget_lookup(const struct gtarget *t,
 			continue;
 		if (!local && s->stb != STB_LOCAL)
 			return s;
-		if (local && s->stb == STB_LOCAL) {
-			if (file_matches(s->file, cu))
-				return s;
+		if (s->stb == STB_LOCAL) {
+			if (local && file_matches(s->file, cu))
+				in_cu = in_cu ? in_cu : s;
 			any = s;
 			nany++;
 		}
 	}
+	if (in_cu)
+		return in_cu;
 	/* A local that is unique in the whole target is unambiguous even when
-	 * the file symbols do not name its CU the way DWARF does. */
-	return local && nany == 1 ? any : NULL;
+	 * the file symbols do not name its CU the way DWARF does.  Globals with
+	 * hidden visibility become locals when linked (after the file groups):
+	 * a unique one is the global asked for. */
+	return nany == 1 ? any : NULL;
 }
 
 const uint8_t *gtarget_bytes(const struct gtarget *t, uint64_t addr, uint64_t size)

@@ -50,17 +50,11 @@ int ref_resolve(struct gobj *o, struct gsec *in, const struct grela *r, struct r
 	memset(out, 0, sizeof(*out));
 	/* Assembler labels kept as symbols (.LC0 in SHF_MERGE sections) name a
 	 * place in their section, not an entity: treat them like the section. */
-	if (s->stt == STT_NOTYPE && s->stb == STB_LOCAL && sec) {
+	int label = s->stt == STT_NOTYPE && s->stb == STB_LOCAL && sec;
+
+	if (label)
 		addend += (int64_t)s->value;
-		s = sec->secsym ? sec->secsym : s;
-		if (s->stt == STT_NOTYPE) {
-			out->kind = REF_ABS;
-			out->sym = r->sym;
-			out->off = r->addend;
-			return 0;
-		}
-	}
-	if (s->stt != STT_SECTION) {
+	if (s->stt != STT_SECTION && !label) {
 		if (!sec && !(s->flags & GF_UNDEF) && s->shndx != SHN_COMMON) {
 			out->kind = REF_ABS;
 			out->sym = s;

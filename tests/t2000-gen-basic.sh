@@ -36,7 +36,14 @@ onefunc_variant() {
 		!$j->{sections}{".rodata.new"}
 		EOF
 		check_func_matches_target $d compute &&
-		test_grep -E "^gen: 1 functions? changed, 0 new, 0 variables;" $d/gen.out
+		test_grep -E "^gen: 1 functions? changed, 0 new, 0 variables;" $d/gen.out &&
+		test_line_count = 0 $d/gen.err
+	'
+	# A debugger shows source lines of the new code: the PO carries its
+	# line table, taken from the new object whatever its section layout.
+	test_expect_success "onefunc [$v]: the PO maps compute() to calc.c lines" '
+		dwarfdump -l $d/fix.po >lines &&
+		test_grep -E "^0x0+ +\[ *[0-9]+, *[0-9]+\] NS uri: \".*/calc\.c\"" lines
 	'
 }
 
