@@ -32,7 +32,7 @@ struct xref {			/* an UNDEF symbol by name (externals, globals) */
 struct emit {
 	struct po_writer *w;
 	struct gd_out *dw;
-	struct gtarget *t;
+	struct gtarget *t, *newt;
 	struct gobj **objs;	/* new objects */
 	size_t nobjs;
 	struct chunk_map *chunks;
@@ -198,7 +198,7 @@ static int name_ref(struct emit *e, struct gsym *u)
 {
 	const struct gtarget_sym *ts;
 	uint32_t f;
-	int h;
+	int h, stt;
 
 	/* defined by an included symbol of another object of this patch? */
 	for (size_t i = 0; i < e->nobjs; i++) {
@@ -215,15 +215,21 @@ static int name_ref(struct emit *e, struct gsym *u)
 		if (!strcmp(e->xrefs[i].name, u->name))
 			return e->xrefs[i].handle;
 	ts = gtarget_lookup(e->t, u->name, NULL, 0);
-	f = u->stt == STT_TLS ? PO_SYM_TLS : u->stt == STT_FUNC ? PO_SYM_FUNC :
-	    u->stt == STT_OBJECT ? PO_SYM_OBJECT : 0;
+	stt = u->stt;
+	/* objects leave imported symbols untyped; the linked programs know */
+	if (stt == STT_NOTYPE && !ts)
+		stt = gtarget_global_type(e->t, u->name);
+	if (stt == STT_NOTYPE && !ts)
+		stt = gtarget_global_type(e->newt, u->name);
+	f = stt == STT_TLS ? PO_SYM_TLS : stt == STT_FUNC ? PO_SYM_FUNC :
+	    stt == STT_OBJECT ? PO_SYM_OBJECT : 0;
 	if (u->flags & GF_WEAK)
 		f |= PO_SYM_WEAK;
 	if (!ts)
 		f |= PO_SYM_EXTERNAL;
 	else if (!(f & (PO_SYM_FUNC | PO_SYM_OBJECT | PO_SYM_TLS)))
 		f |= ts->stt == STT_FUNC ? PO_SYM_FUNC : ts->stt == STT_TLS ? PO_SYM_TLS : PO_SYM_OBJECT;
-	h = po_writer_symbol(e->w, u->name, PO_SEC_UNDEF, 0, 0, u->stt == STT_NOTYPE && ts ? ts->stt : u->stt,
+	h = po_writer_symbol(e->w, u->name, PO_SEC_UNDEF, 0, 0, stt == STT_NOTYPE && ts ? ts->stt : stt,
 			     (u->flags & GF_WEAK) ? STB_WEAK : STB_GLOBAL);
 	if (h < 0)
 		return h;
@@ -561,10 +567,11 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 	return err;
 }
 
-int emit_patch(struct po_writer *w, struct gtarget *t, struct gobj **objs, size_t nobjs,
+int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
+	       struct gobj **objs, size_t nobjs,
 	       const char *patch_name, struct emit_stats *st)
 {
-	struct emit e = { .w = w, .t = t, .objs = objs, .nobjs = nobjs, .st = st };
+	struct emit e = { .w = w, .t = t, .newt = newt, .objs = objs, .nobjs = nobjs, .st = st };
 	int err;
 
 	err = gd_out_new(&e.dw, patch_name);

@@ -11,7 +11,10 @@ struct emit_stats {
 };
 
 /* objs: the new objects (their symbols classified, twins set). */
-int emit_patch(struct po_writer *w, struct gtarget *t, struct gobj **objs, size_t nobjs,
+/* t: the running (old) target; newt: the new build's, for the types of
+ * symbols only the new code imports. */
+int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
+	       struct gobj **objs, size_t nobjs,
 	       const char *patch_name, struct emit_stats *st);
 
 #endif

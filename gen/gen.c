@@ -333,7 +333,7 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 		}
 	po_writer_set_line_only(w, ds.line_only);
 	/* the CU name is fixed so the same trees always give the same bytes */
-	err = emit_patch(w, old.t, nw.objs, nw.n, "katana patch", &es);
+	err = emit_patch(w, old.t, nw.t, nw.objs, nw.n, "katana patch", &es);
 	if (!err)
 		err = po_writer_write(w, out, &res->po_size);
 	if (err)

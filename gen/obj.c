@@ -534,8 +534,7 @@ static int load_target_syms(struct gtarget *t)
 		}
 		if (GELF_ST_BIND(es.st_info) != STB_LOCAL)
 			file = NULL;	/* globals come after all the file groups */
-		if (es.st_shndx == SHN_UNDEF)
-			continue;
+		/* imports are kept for their type (gtarget_global_type) */
 		struct gtarget_sym *s = &t->syms[t->nsyms++];
 
 		s->name = nm;
@@ -644,6 +643,15 @@ void gtarget_free(struct gtarget *t)
 	free(t);
 }
 
+/* .symtab spells symbols bound to a version "stderr@GLIBC_2.2.5" (copy
+ * relocations, imports); they are the unversioned name's definition. */
+static int sym_name_eq(const char *symname, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(symname, name, n) && (symname[n] == 0 || symname[n] == '@');
+}
+
 static int file_matches(const char *file, const char *cu)
 {
 	if (!file || !cu)
@@ -661,7 +669,7 @@ const struct gtarget_sym *gtarget_lookup(const struct gtarget *t,
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct gtarget_sym *s = &t->syms[i];
 
-		if (strcmp(s->name, name))
+		if (s->shndx == SHN_UNDEF || !sym_name_eq(s->name, name))
 			continue;
 		if (!local && s->stb != STB_LOCAL)
 			return s;
@@ -699,4 +707,16 @@ const uint8_t *gtarget_bytes(const struct gtarget *t, uint64_t addr, uint64_t si
 		return (const uint8_t *)d->d_buf + (addr - sh.sh_addr);
 	}
 	return NULL;
+}
+
+int gtarget_global_type(const struct gtarget *t, const char *name)
+{
+	for (size_t i = 0; t && i < t->nsyms; i++) {
+		const struct gtarget_sym *s = &t->syms[i];
+
+		if (s->stt != STT_NOTYPE && s->stt != STT_SECTION && s->stt != STT_FILE &&
+		    s->stb != STB_LOCAL && sym_name_eq(s->name, name))
+			return s->stt;
+	}
+	return STT_NOTYPE;
 }

@@ -127,6 +127,9 @@ void gtarget_free(struct gtarget *t);
 const struct gtarget_sym *gtarget_lookup(const struct gtarget *t,
 					 const char *name, const char *cu,
 					 int local);
+/* The type (STT_*) a target gives a global it imports or defines, or
+ * STT_NOTYPE. */
+int gtarget_global_type(const struct gtarget *t, const char *name);
 /* Bytes of the target's file at link-time address addr, or NULL. */
 const uint8_t *gtarget_bytes(const struct gtarget *t, uint64_t addr,
 			     uint64_t size);
