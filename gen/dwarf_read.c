@@ -423,57 +423,56 @@ static int die_name(struct gd_obj *g, Dwarf_Die d, const char **out)
 	return die_name_depth(g, d, DW_AT_name, out, 0);
 }
 
-/* An attribute (udata or ref) found on d or its origin/specification. */
-static int die_follow_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
-			  Dwarf_Off *out, int depth)
+/* The DIE d stands for (DW_AT_abstract_origin, else DW_AT_specification):
+ * 1 with *t set (the caller deallocates it), 0 if none, < 0 on error. */
+static int die_origin(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *t)
 {
 	static const Dwarf_Half via[] = { DW_AT_abstract_origin, DW_AT_specification };
-	int r = attr_ref(g, d, at, out);
 
-	if (r != 0 || depth > 8)
-		return r;
 	for (size_t i = 0; i < 2; i++) {
 		Dwarf_Off o;
-		Dwarf_Die t;
+		int r = attr_ref(g, d, via[i], &o);
 
-		r = attr_ref(g, d, via[i], &o);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			continue;
-		if ((r = die_at(g, o, &t)) < 0)
+		if ((r = die_at(g, o, t)) < 0)
 			return r;
-		r = die_follow_ref(g, t, at, out, depth + 1);
-		dwarf_dealloc_die(t);
-		return r;
+		return 1;
 	}
 	return 0;
+}
+
+/* An attribute (udata or ref) found on d or its origin/specification. */
+static int die_follow_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+			  Dwarf_Off *out, int depth)
+{
+	int r = attr_ref(g, d, at, out);
+	Dwarf_Die t;
+
+	if (r != 0 || depth > 8)
+		return r;
+	if ((r = die_origin(g, d, &t)) <= 0)
+		return r;
+	r = die_follow_ref(g, t, at, out, depth + 1);
+	dwarf_dealloc_die(t);
+	return r;
 }
 
 static int die_follow_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 			    Dwarf_Unsigned *out, int depth)
 {
-	static const Dwarf_Half via[] = { DW_AT_abstract_origin, DW_AT_specification };
 	int r = attr_udata(g, d, at, out);
+	Dwarf_Die t;
 
 	if (r != 0 || depth > 8)
 		return r;
-	for (size_t i = 0; i < 2; i++) {
-		Dwarf_Off o;
-		Dwarf_Die t;
-
-		r = attr_ref(g, d, via[i], &o);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			continue;
-		if ((r = die_at(g, o, &t)) < 0)
-			return r;
-		r = die_follow_udata(g, t, at, out, depth + 1);
-		dwarf_dealloc_die(t);
+	if ((r = die_origin(g, d, &t)) <= 0)
 		return r;
-	}
-	return 0;
+	r = die_follow_udata(g, t, at, out, depth + 1);
+	dwarf_dealloc_die(t);
+	return r;
 }
 
 /* ------------------------------------------------------------ open/close */
