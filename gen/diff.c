@@ -314,7 +314,7 @@ static void set_changed(struct gsym *s, const char *why)
 	}
 }
 
-int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st)
+int diff_compare(struct gobj *nw, struct diff_stats *st)
 {
 	/* functions */
 	for (size_t i = 1; i < nw->nsyms; i++) {
@@ -327,11 +327,11 @@ int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st)
 			n->status = S_NEW;
 			continue;
 		}
-		if (range_equal(old, o->sec, o->value, o->size, nw, n->sec, n->value, n->size, 0, &why)) {
+		if (range_equal(o->obj, o->sec, o->value, o->size, nw, n->sec, n->value, n->size, 0, &why)) {
 			n->status = o->status = S_SAME;
 			continue;
 		}
-		if (!strcmp(why, "code or data bytes differ") && line_only(old, o, nw, n)) {
+		if (!strcmp(why, "code or data bytes differ") && line_only(o->obj, o, nw, n)) {
 			n->status = o->status = S_SAME;
 			n->flags |= GF_LINE_ONLY;
 			st->line_only++;
@@ -352,13 +352,13 @@ int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st)
 			n->status = S_NEW;
 			continue;
 		}
-		if (check_var_type(old, o, nw, n)) {
+		if (check_var_type(o->obj, o, nw, n)) {
 			st->refused++;
 			n->status = S_SAME;
 			continue;
 		}
 		if (!o->sec || !n->sec ||
-		    range_equal(old, o->sec, o->value, o->size, nw, n->sec, n->value, n->size, 0, &why))
+		    range_equal(o->obj, o->sec, o->value, o->size, nw, n->sec, n->value, n->size, 0, &why))
 			n->status = S_SAME;
 		else {
 			n->status = S_CHANGED;
@@ -430,5 +430,27 @@ int diff_propagate(struct gobj **objs, size_t nobjs, struct diff_stats *st)
 				set_changed(n, "its function changed");
 		}
 	}
+	return 0;
+}
+
+int diff_correlate_moved(struct gobj **olds, size_t nold, struct gobj **news, size_t nnew)
+{
+	for (size_t i = 0; i < nnew; i++)
+		for (size_t k = 1; k < news[i]->nsyms; k++) {
+			struct gsym *n = &news[i]->syms[k];
+
+			if (n->twin || !is_entity(n) || (n->flags & GF_LOCAL))
+				continue;
+			for (size_t a = 0; a < nold && !n->twin; a++)
+				for (size_t b = 1; b < olds[a]->nsyms; b++) {
+					struct gsym *o = &olds[a]->syms[b];
+
+					if (!o->twin && is_entity(o) && !(o->flags & GF_LOCAL) &&
+					    same_kind(o, n) && !strcmp(o->name, n->name)) {
+						pair(o, n);
+						break;
+					}
+				}
+		}
 	return 0;
 }

@@ -12,13 +12,18 @@ int diff_cuts(struct gobj *o);
  * functions that use them.  old may be NULL (object only in the new tree). */
 int diff_correlate(struct gobj *old, struct gobj *nw);
 
-/* Classify every function and variable of nw: S_SAME, S_CHANGED or S_NEW.
+/* Classify every function and variable of nw against its twins (which may
+ * live in any old object): S_SAME, S_CHANGED or S_NEW.
  * Refusals (type changes) are counted in *refused and reported. */
 struct diff_stats {
 	unsigned refused;
 	unsigned line_only;
 };
-int diff_compare(struct gobj *old, struct gobj *nw, struct diff_stats *st);
+int diff_compare(struct gobj *nw, struct diff_stats *st);
+
+/* Globals that moved to another object between the builds: twin them by
+ * name across all objects (after diff_correlate ran on every pair). */
+int diff_correlate_moved(struct gobj **olds, size_t nold, struct gobj **news, size_t nnew);
 
 /* After every pair is compared: functions that read changed const data
  * (in any object) change too, and .cold fragments follow their function. */

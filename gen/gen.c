@@ -255,7 +255,8 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 		goto out;
 	}
 
-	/* pair objects; correlate and compare each pair */
+	/* pair objects; correlate each pair, then what moved between objects;
+	 * then compare */
 	for (size_t i = 0; i < nw.n && !err; i++) {
 		struct gobj *n = nw.objs[i], *o = find_pair(&old, n);
 
@@ -264,16 +265,22 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 			o->twin = n;
 			err = diff_cuts(o);
 		} else {
-			gen_info("gen: '%s': only in the new tree; all of it is new", n->rel);
+			gen_warn("gen: '%s': only in the new tree; what it defines is new unless it moved "
+				 "from another object", n->rel);
 		}
 		if (!err)
 			err = diff_cuts(n);
 		if (!err)
 			err = diff_correlate(o, n);
-		if (!err)
-			err = diff_compare(o, n, &ds);
 		res->objects++;
 	}
+	for (size_t i = 0; i < old.n && !err; i++)
+		if (!old.objs[i]->twin)
+			err = diff_cuts(old.objs[i]);
+	if (!err)
+		err = diff_correlate_moved(old.objs, old.n, nw.objs, nw.n);
+	for (size_t i = 0; i < nw.n && !err; i++)
+		err = diff_compare(nw.objs[i], &ds);
 	if (!err)
 		err = diff_propagate(nw.objs, nw.n, &ds);
 	if (err)
@@ -327,6 +334,8 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 	}
 	for (size_t i = 0; i < old.n; i++)
 		if (!old.objs[i]->twin) {
+			gen_warn("gen: '%s': only in the old tree; its code stays in the running "
+				 "program as it is", old.objs[i]->rel);
 			po_writer_warning(w, "gen: '%s': only in the old tree; its code stays in the "
 					  "running program as it is", old.objs[i]->rel);
 			es.warnings++;

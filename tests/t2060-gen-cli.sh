@@ -146,4 +146,28 @@ test_expect_success 'help names gen and its exit codes' '
 	test_grep -- "-g" help.out
 '
 
+# Objects in one tree only are reported.  What a new one defines is new
+# unless it moved from another object (gone() moved from old.c to new.c
+# unchanged: nothing to patch); an old one's code stays, as a PO warning says.
+test_expect_success 'objects present in one tree only are reported' '
+	mkdir -p one/v0 one/v1 &&
+	printf "int gone(int x);\nint keep(int x) { return x; }\nint main(void) { return keep(0) + gone(0); }\n" >one/v0/main.c &&
+	printf "int gone(int x) { return x + 2; }\n" >one/v0/old.c &&
+	printf "int gone(int x);\nint fresh(int x);\nint keep(int x) { return x + 3; }\nint main(void) { return keep(0) + gone(0) + fresh(0); }\n" >one/v1/main.c &&
+	printf "int gone(int x) { return x + 2; }\nint fresh(int x) { return x * 5; }\n" >one/v1/new.c &&
+	(cd one/v0 && gcc -g -O2 -c main.c old.c && gcc -o prog main.o old.o) &&
+	(cd one/v1 && gcc -g -O2 -c main.c new.c && gcc -o prog main.o new.o) &&
+	$KATANA gen -o one.po one/v0 one/v1 prog >one.out 2>one.err &&
+	test_grep "^gen: '"'"'new.o'"'"': only in the new tree; what it defines is new unless it moved from another object\$" one.err &&
+	test_grep "^gen: '"'"'old.o'"'"': only in the old tree; its code stays" one.err &&
+	$KATANA show --json one.po >one.json &&
+	json_check one.json <<-\EOF
+	fn("fresh")->{action} eq "new" && fn("fresh")->{cu} eq "new.c"
+	# main changed and calls gone as the running program has it, in old.o
+	!fn("gone") && sym("gone") && !sym("gone")->{external}
+	fn("keep")->{action} eq "changed"
+	grep { /old\.o.*only in the old tree/ } @{$j->{warnings}}
+	EOF
+'
+
 test_done
