@@ -1,0 +1,90 @@
+/* stub.h - the in-target stub's data: registry of applied patches and the
+ * request GDB hands it.  Shared by the freestanding stub (gdbserver-stub/)
+ * and the host planner (gdb-ext/), which writes requests and reads the
+ * registry through GDB.  Layout is fixed: little-endian x86-64, no
+ * pointers (addresses are uint64_t), sizes asserted below.
+ *
+ * Memory layout of the stub mapping (one memfd mapping named "katana"):
+ *   [0, KSTUB_CODE_SIZE)            the stub's code (katana-stub.bin), R+X
+ *   [KSTUB_CODE_SIZE, +reg size)    struct kstub_registry, then the site
+ *                                   and region tables it points at, RW
+ * See doc/apply-design.md.
+ */
+#ifndef KATANA_STUB_H
+#define KATANA_STUB_H
+
+#include <stdint.h>
+
+#define KSTUB_MAGIC 0x5247414e4154414bULL	/* "KATANARG" little-endian */
+#define KSTUB_VERSION 1
+#define KSTUB_CODE_SIZE 0x2000		/* code area, page aligned */
+#define KSTUB_MAX_PATCHES 64
+#define KSTUB_JUMP_MAX 16		/* bytes of a site's jump (5 or 14 used) */
+
+enum kstub_op {
+	KSTUB_OP_COMMIT = 1,	/* write every site's jump of patch[index] */
+	KSTUB_OP_REVERT = 2,	/* write every site's original bytes back */
+};
+
+enum kstub_state {
+	KSTUB_FREE = 0,
+	KSTUB_STAGED = 1,	/* code written and checked, not redirected */
+	KSTUB_APPLIED = 2,
+	KSTUB_REVERTED = 3,
+};
+
+/* One function entry redirected by a patch. */
+struct kstub_site {
+	uint64_t addr;			/* old function's entry in the target */
+	uint32_t len;			/* bytes replaced: 5 (jmp rel32) or 14 */
+	uint32_t flags;
+	uint8_t orig[KSTUB_JUMP_MAX];	/* what was there (checked before writing) */
+	uint8_t jump[KSTUB_JUMP_MAX];	/* what goes there */
+	uint64_t new_addr;		/* where the jump goes (for status) */
+};
+
+/* Memory a patch uses in the target. */
+struct kstub_region {
+	uint64_t addr, size;
+	uint32_t prot;			/* PROT_* it ends with */
+	uint32_t kind;			/* 1 text, 2 rodata, 3 data, 4 got/veneers */
+};
+
+struct kstub_patch {
+	uint32_t state;			/* enum kstub_state */
+	uint32_t nsites;
+	uint32_t nregions;
+	uint32_t seq;			/* order of application, 1-based */
+	uint64_t sites;			/* address of struct kstub_site[nsites] */
+	uint64_t regions;		/* address of struct kstub_region[nregions] */
+	char name[64];			/* PO file name (NUL-terminated) */
+	uint8_t po_hash[8];		/* po_checksum of the PO file, identity */
+	uint64_t applied_ns;		/* CLOCK_REALTIME at commit, from the stub */
+};
+
+struct kstub_registry {
+	uint64_t magic;			/* KSTUB_MAGIC */
+	uint32_t version;		/* KSTUB_VERSION */
+	uint32_t npatches;		/* entries used in patches[] */
+	uint64_t size;			/* bytes of the whole stub mapping */
+	uint64_t heap_used;		/* bytes used after the registry (tables) */
+	struct kstub_patch patches[KSTUB_MAX_PATCHES];
+};
+
+/* What GDB hands the stub in rdi. */
+struct kstub_request {
+	uint64_t op;			/* enum kstub_op */
+	uint64_t index;			/* patch index in the registry */
+	uint64_t registry;		/* address of struct kstub_registry */
+	uint64_t resume_rip;		/* where the thread continues afterwards */
+	int64_t result;			/* 0, or -errno from the stub */
+	uint64_t failed_site;		/* site index that failed, if any */
+	uint64_t done;			/* set to 1 by the stub when finished */
+};
+
+_Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
+_Static_assert(sizeof(struct kstub_region) == 24, "kstub_region layout");
+_Static_assert(sizeof(struct kstub_patch) == 112, "kstub_patch layout");
+_Static_assert(sizeof(struct kstub_request) == 56, "kstub_request layout");
+
+#endif
