@@ -12,7 +12,7 @@ VERSION := 0.1.0
 B := build
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ipo -Igen -I/usr/include/libdwarf \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ipo -Igen -Igdb-ext -Igdbserver-stub -I/usr/include/libdwarf \
 	-D_GNU_SOURCE -DKATANA_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS)
 ifeq ($(SANITIZE),yes)
@@ -21,24 +21,34 @@ ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
 PO_SRC := $(wildcard po/*.c)
+PLAN_SRC := $(wildcard gdb-ext/*.c)
 GEN_SRC := $(wildcard gen/*.c)
 CMD_SRC := $(wildcard cmd/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 PO_OBJ := $(PO_SRC:%.c=$(B)/obj/%.o)
 GEN_OBJ := $(GEN_SRC:%.c=$(B)/obj/%.o)
+PLAN_OBJ := $(PLAN_SRC:%.c=$(B)/obj/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 
 LIBPO := $(B)/lib/libkatana-po.a
 LIBGEN := $(B)/lib/libkatana-gen.a
+LIBPLAN := $(B)/lib/libkatana-plan.a
 LIBS := -ldwarf -lelf -lz -liberty
 
 KATANA := $(B)/bin/katana
 DATA := $(B)/share/katana
 MAN := $(B)/share/man/man1/katana.1
 
-all: $(KATANA) $(MAN) $(UNIT_BIN)
+# ------------------------------------------------------------------ stub
+# The in-target stub: freestanding, position independent, no vector
+# registers.  katana-stub.elf (with debug info, for GDB) and the flat
+# katana-stub.bin that is written into the target.  (Rules: gdbserver-stub.)
+STUB_ALL ?=
+-include gdbserver-stub/stub.mk
+
+all: $(KATANA) $(MAN) $(UNIT_BIN) $(STUB_ALL)
 
 config.mk:
 	@echo "make: run ./configure first (it probes and records the build configuration)" >&2; exit 1
@@ -54,13 +64,18 @@ $(LIBGEN): $(GEN_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(KATANA): $(CMD_OBJ) $(LIBGEN) $(LIBPO)
+$(LIBPLAN): $(PLAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) $(CMD_OBJ) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+	rm -f $@ && ar rcs $@ $^
 
-$(B)/tests/unit/%: tests/unit/%.c $(LIBGEN) $(LIBPO)
+$(KATANA): $(CMD_OBJ) $(LIBPLAN) $(LIBGEN) $(LIBPO)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $(CMD_OBJ) $(LIBPLAN) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+
+$(B)/tests/unit/%: tests/unit/%.c $(LIBPLAN) $(LIBGEN) $(LIBPO) $(STUB_ALL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBPLAN) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
+
 
 $(MAN): doc/katana.1
 	@mkdir -p $(@D)
@@ -110,4 +125,4 @@ distclean: clean
 	rm -f config.mk
 
 .PHONY: all check check-one demo fuzz fuzz-run install uninstall clean distclean
--include $(PO_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(PO_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(PLAN_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
