@@ -13,5 +13,6 @@ enum katana_exit {
 
 int cmd_gen(int argc, char **argv);	/* argv[0] is "gen" */
 int cmd_show(int argc, char **argv);	/* argv[0] is "show" */
+int cmd_gdb_helper(int argc, char **argv);	/* argv[0] is "gdb-helper"; hidden */
 
 #endif

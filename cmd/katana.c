@@ -38,6 +38,8 @@ int main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (!strcmp(c, "show") || !strcmp(c, "-l"))
 		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(c, "gdb-helper"))	/* for the GDB command set; not in --help */
+		return cmd_gdb_helper(argc - 1, argv + 1);
 	fprintf(stderr, "katana: unknown command '%s'; see 'katana --help'\n", c);
 	return KATANA_EXIT_USAGE;
 }
