@@ -20,6 +20,11 @@
 #define KSTUB_CODE_SIZE 0x2000		/* code area, page aligned */
 #define KSTUB_MAX_PATCHES 64
 #define KSTUB_JUMP_MAX 16		/* bytes of a site's jump (5 or 14 used) */
+#define KSTUB_SITE_PROT 5		/* PROT_READ|PROT_EXEC: what the stub leaves
+					 * a site's page(s) with after writing */
+#define KSTUB_NO_SITE (~0ULL)		/* failed_site when no site failed */
+#define KSTUB_DONE_SYSCALL 39		/* getpid: made right after katana_stub_done,
+					 * for `catch syscall` where hbreak fails */
 
 enum kstub_op {
 	KSTUB_OP_COMMIT = 1,	/* write every site's jump of patch[index] */
@@ -80,11 +85,22 @@ struct kstub_request {
 	int64_t result;			/* 0, or -errno from the stub */
 	uint64_t failed_site;		/* site index that failed, if any */
 	uint64_t done;			/* set to 1 by the stub when finished */
+	/* Added after the first layout (only at the end): the thread's rsp,
+	 * rdi and orig_rax from before GDB pointed rsp and rdi at the stub's
+	 * stack and this request and set orig_rax = -1.  If GDB dies while
+	 * the stub runs, the stub resumes the thread at resume_rip with these
+	 * and, if the thread was interrupted in a system call (orig_rax >= 0,
+	 * rax = -ERESTART*), restarts that call as the kernel would have.
+	 * resume_rsp == 0: resume with the rsp and rdi the stub was entered
+	 * with, no restart. */
+	uint64_t resume_rsp;
+	uint64_t resume_rdi;
+	int64_t resume_orig_rax;	/* -1: not in a system call */
 };
 
 _Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
 _Static_assert(sizeof(struct kstub_region) == 24, "kstub_region layout");
 _Static_assert(sizeof(struct kstub_patch) == 112, "kstub_patch layout");
-_Static_assert(sizeof(struct kstub_request) == 56, "kstub_request layout");
+_Static_assert(sizeof(struct kstub_request) == 80, "kstub_request layout");
 
 #endif
