@@ -48,7 +48,7 @@ MAN := $(B)/share/man/man1/katana.1
 STUB_ALL ?=
 -include gdbserver-stub/stub.mk
 
-all: $(KATANA) $(MAN) $(UNIT_BIN) $(STUB_ALL)
+all: $(KATANA) $(MAN) $(UNIT_BIN) $(STUB_ALL) $(DATA)/katana.gdb
 
 config.mk:
 	@echo "make: run ./configure first (it probes and records the build configuration)" >&2; exit 1
@@ -76,6 +76,10 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBPLAN) $(LIBGEN) $(LIBPO) $(STUB_ALL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBPLAN) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
 
+
+$(DATA)/katana.gdb: gdb-ext/katana.gdb
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(MAN): doc/katana.1
 	@mkdir -p $(@D)

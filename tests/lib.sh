@@ -54,6 +54,10 @@ TEST_TMP=$W
 export W TEST_TMP
 
 test_at_exit() {
+	# live targets started by target_start (from any test body)
+	for _f in "$W"/*.pid "$W"/*.holder; do
+		[ -f "$_f" ] && kill -9 "$(cat "$_f")" 2>/dev/null
+	done
 	if [ "${KATANA_KEEP:-0}" = 1 ]; then
 		echo "# kept scratch directory $W"
 	else
@@ -622,4 +626,69 @@ katana_expect() {
 	echo "stderr:" >&2
 	sed 's/^/| /' "$_name.err" >&2
 	return 1
+}
+
+# ------------------------------------------------------------------ live targets
+# wait_for_line FILE REGEX [SECONDS]: wait until FILE has a line matching
+# REGEX (synchronise on the target's own output, never on a bare sleep).
+wait_for_line() {
+	_wf_n=$(( ${3:-20} * 50 ))
+	while [ "$_wf_n" -gt 0 ]; do
+		if grep -E -q -- "$2" "$1" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.02
+		_wf_n=$((_wf_n - 1))
+	done
+	echo "wait_for_line: no line matching '$2' in '$1' after ${3:-20} s:" >&2
+	sed 's/^/| /' "$1" >&2 2>/dev/null
+	return 1
+}
+
+# target_start NAME CMD...: run CMD in the background with its stdin on the
+# fifo NAME.in (held open by a background writer), stdout+stderr in
+# NAME.out, pid in NAME.pid.  Stop it with target_stop NAME; every target
+# still running is killed when the script exits.
+target_start() {
+	_ts=$1
+	shift
+	rm -f "$W/$_ts.in" "$W/$_ts.out"
+	mkfifo "$W/$_ts.in" || return 1
+	"$@" <"$W/$_ts.in" >"$W/$_ts.out" 2>&1 &
+	echo $! >"$W/$_ts.pid"
+	# a writer that never closes: the target sees EOF only when told
+	sleep 100000 >"$W/$_ts.in" &
+	echo $! >"$W/$_ts.holder"
+}
+
+# target_send NAME LINE: write a line to the target's stdin.
+target_send() {
+	printf '%s\n' "$2" >"$W/$1.in"
+}
+
+target_pid() {
+	cat "$W/$1.pid"
+}
+
+target_alive() {
+	kill -0 "$(target_pid "$1")" 2>/dev/null
+}
+
+target_stop() {
+	for _f in "$W/$1.pid" "$W/$1.holder"; do
+		[ -f "$_f" ] && kill -9 "$(cat "$_f")" 2>/dev/null
+	done
+	return 0
+}
+
+# gdb_batch ARGS...: GDB as the tests run it: no init files, no pagination,
+# no debuginfod, with katana's command file loaded.
+gdb_batch() {
+	gdb -batch -nx -iex 'set debuginfod enabled off' -iex 'set pagination off' \
+		-iex 'set confirm off' -x "$KATANA_TOP/build/share/katana/katana.gdb" "$@"
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on.
+free_port() {
+	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0") or die; print $s->sockport, "\n"'
 }
