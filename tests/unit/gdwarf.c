@@ -15,34 +15,9 @@
 #include "gdwarf.h"
 #include "gen.h"
 #include "po.h"
+#include "tap.h"
 
-static int ntest, nfail;
 static char dir[1024];
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		nfail++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static void quiet(enum gen_level l, const char *fmt, va_list ap)
 {
@@ -468,6 +443,7 @@ static void test_write(void)
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/katana-gdwarf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
@@ -477,10 +453,10 @@ int main(void)
 	gen_set_print(quiet);
 	test_read();
 	test_write();
-	printf("1..%d\n", ntest);
-	if (!nfail && !getenv("KATANA_KEEP"))
+	rc = tap_done();
+	if (!tap_nfail && !getenv("KATANA_KEEP"))
 		sh("rm -rf '%s'", dir);
 	else
 		diag("scratch dir kept: %s", dir);
-	return nfail != 0;
+	return rc;
 }

@@ -18,34 +18,23 @@
 
 #include "plan.h"
 #include "po.h"
+#include "tap.h"
 
-static int test_no, failures;
 static const char *W;
 static pid_t pids[16];
 static int npids;
 static char msgs[16384];	/* planner messages of the current step */
 
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
+/* tap_on_fail: after a "not ok", show what the planner said in this step */
+static void show_msgs(void)
 {
-	va_list ap;
+	if (msgs[0]) {
+		char *l, *save = NULL, *m = strdup(msgs);
 
-	printf("%sok %d - ", cond ? "" : "not ", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond) {
-		failures++;
-		if (msgs[0]) {
-			char *l, *save = NULL, *m = strdup(msgs);
-
-			for (l = strtok_r(m, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-				printf("# %s\n", l);
-			free(m);
-		}
+		for (l = strtok_r(m, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			printf("# %s\n", l);
+		free(m);
 	}
-	fflush(stdout);
 }
 
 static void capture(enum plan_level lvl, const char *fmt, va_list ap)
@@ -569,7 +558,7 @@ static void test_helper(void)
 	const char *k = getenv("KATANA");
 
 	if (!k) {
-		printf("ok %d # skip KATANA not set\n", ++test_no);
+		skip("KATANA not set");
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/helper", W);
@@ -625,12 +614,12 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_signal);
 	alarm(120);
 	plan_set_print(capture);
+	tap_on_fail = show_msgs;
 	test_maps_text();
 	test_libcall();
 	test_wrong();
 	test_static_frames();
 	test_tls();
 	test_helper();
-	printf("1..%d\n", test_no);
-	return failures ? 1 : 0;
+	return tap_done();
 }

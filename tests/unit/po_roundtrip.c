@@ -15,21 +15,7 @@
 #include <unistd.h>
 
 #include "po.h"
-
-static int ntest, nfail;
-
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	nfail += !cond;
-	return cond;
-}
+#include "tap.h"
 
 /* messages from the library: counted, the last one kept */
 static int nerrors;
@@ -626,7 +612,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	printf("1..%d\n", 81);
+	tap_plan(81);
 	po_set_print(capture);
 	snprintf(path, sizeof(path), "%s/fix.po", dir);
 	err = write_sample(path, &smp, &size);
@@ -659,7 +645,5 @@ int main(int argc, char **argv)
 	check_misc();
 	check_writer_errors(dir);
 	rmdir(dir);
-	if (ntest != 81)
-		printf("# planned 81 tests, ran %d\n", ntest);
-	return nfail || ntest != 81;
+	return tap_done();
 }

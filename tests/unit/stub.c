@@ -18,7 +18,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,38 +31,7 @@
 
 #include "stub.h"
 #include "stub-asm.h"
-
-/* ------------------------------------------------------------ TAP */
-static int test_no, failures;
-
-static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		failures++;
-	return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
+#include "tap.h"
 
 /* ------------------------------------------------------------ victims */
 __attribute__((noipa, noinline, aligned(16))) int old_fn(void)
@@ -467,7 +435,7 @@ int main(void)
 	int (*volatile call_abs)(void) = kt_old_abs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("1..33\n");
+	tap_plan(33);
 	memcpy(old_orig, (void *)old_fn, 16);
 	memcpy(old2_orig, (void *)old_fn2, 16);
 	memcpy(abs_orig, (void *)kt_old_abs, 16);
@@ -738,5 +706,5 @@ int main(void)
 
 	free(bin);
 	free(elf);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,38 +16,9 @@
 #include <unistd.h>
 
 #include "x86.h"
+#include "tap.h"
 
-static int test_no;
 static long max_report = 15;	/* mismatches shown per binary; env X86_TEST_REPORT */
-static int failures;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		failures++;
-}
-
-static void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d # skip ", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* ------------------------------------------------------------ hand cases */
 
@@ -689,19 +659,16 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		for (i = 1; i < (size_t)argc; i++)
 			compare(argv[i], argv[i], ~0ULL);
-		printf("1..%d\n", test_no);
-		return failures != 0;
+		return tap_done();
 	}
 	hand_cases();
 	if (system("objdump --version >/dev/null 2>&1 && as --version >/dev/null 2>&1")) {
 		skip("objdump or as (binutils) not installed: no comparison");
-		printf("1..%d\n", test_no);
-		return failures != 0;
+		return tap_done();
 	}
 	assemble_and_compare("assembled sample", write_sample);
 	assemble_and_compare("random byte soup", write_soup);
 	for (i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
 		compare(bins[i][0], bins[i][1], cap);
-	printf("1..%d\n", test_no);
-	return failures != 0;
+	return tap_done();
 }
