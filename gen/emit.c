@@ -515,12 +515,9 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 {
 	struct po_var_info vi = { 0 };
 	char desc[512];
-	char *name = strdup(n->name);
 	int err;
 
-	if (!name)
-		return -ENOMEM;
-	vi.name = name;
+	vi.name = n->name;
 	vi.cu = o->cu;
 	vi.flags = ((n->flags & GF_LOCAL) && !(n->flags & GF_STATIC_LOCAL) ? PO_VAR_LOCAL : 0) |
 		   ((n->flags & GF_STATIC_LOCAL) ? PO_VAR_STATIC_LOCAL : 0) |
@@ -545,10 +542,8 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 				  "keeps its current value", o->rel, n->name);
 		e->st->warnings++;
 	}
-	if (vi.old_sym < 0) {
-		free(name);
+	if (vi.old_sym < 0)
 		return vi.old_sym;
-	}
 	{
 		char *sig = NULL, *tname = NULL;
 
@@ -562,7 +557,6 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 		free(sig);
 		free(tname);
 	}
-	free(name);
 	e->st->vars++;
 	return err;
 }
