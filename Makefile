@@ -77,9 +77,22 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBPLAN) $(LIBGEN) $(LIBPO) $(STUB_ALL)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBPLAN) $(LIBGEN) $(LIBPO) $(LIBS) -o $@
 
 
-$(DATA)/katana.gdb: gdb-ext/katana.gdb
+# The command file names the helper and the stub's layout (stub.h).
+stub_const = $$(printf '\#include "stub.h"\n$(1)\n' | $(CC) -E -P -Igdbserver-stub - | tail -n 1)
+define gen_gdb
+	sed -e "s|@KATANA@|$(1)|g" \
+	    -e "s|@KSTUB_MAP_SIZE@|$$(($(call stub_const,KSTUB_MAP_SIZE)))|" \
+	    -e "s|@KSTUB_CODE_SIZE@|$$(($(call stub_const,KSTUB_CODE_SIZE)))|" \
+	    -e "s|@KSTUB_REQ_OFF@|$$(($(call stub_const,KSTUB_REQ_OFF)))|" \
+	    -e "s|@KSTUB_SCRATCH_OFF@|$$(($(call stub_const,KSTUB_SCRATCH_OFF)))|" \
+	    gdb-ext/katana.gdb >$(2)
+endef
+
+$(DATA)/katana.gdb: gdb-ext/katana.gdb gdbserver-stub/stub.h
 	@mkdir -p $(@D)
-	cp $< $@
+	$(call gen_gdb,$(CURDIR)/$(KATANA),$@.tmp)
+	@if grep -n '@[A-Z_]*@' $@.tmp; then echo "$@: unsubstituted" >&2; exit 1; fi
+	mv $@.tmp $@
 
 $(MAN): doc/katana.1
 	@mkdir -p $(@D)
@@ -117,6 +130,7 @@ install: all
 	install -m 755 $(KATANA) $(DESTDIR)$(PREFIX)/bin/katana
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/katana.1
 	if [ -d $(DATA) ]; then cp -R $(DATA)/. $(DESTDIR)$(PREFIX)/share/katana/; fi
+	$(call gen_gdb,$(PREFIX)/bin/katana,$(DESTDIR)$(PREFIX)/share/katana/katana.gdb)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/katana $(DESTDIR)$(PREFIX)/share/man/man1/katana.1

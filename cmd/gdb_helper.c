@@ -1,42 +1,75 @@
-/* gdb_helper.c - `katana gdb-helper VERB ...`, the host side of the GDB
- * command set (gdb-ext/katana.gdb), called through `shell` and `pipe`.
- * Hidden from --help.  Every verb reads what earlier verbs left in DIR,
- * calls the planner, and writes a GDB script to DIR (temp name + rename)
- * for the command set to `source`.
+/* gdb_helper.c - `katana gdb-helper VERB N ...`, the host side of the GDB
+ * command set (gdb-ext/katana.gdb), run through GDB's `shell` and `pipe`.
+ * Hidden from --help.
  *
- *   pipe info proc mappings | katana gdb-helper maps [--sysroot S] PO DIR
- *	keeps DIR/maps.txt; writes DIR/reads.gdb: `dump binary memory
- *	DIR/read-N.bin START END` for every range to read ($katana_nreads)
- *   katana gdb-helper verify [--sysroot S] PO DIR
- *	checks DIR/read-N.bin (build-id, checksums), resolves the symbols;
- *	writes DIR/alloc.gdb: $katana_alloc_size, $katana_nhints,
- *	$katana_hint0.. (nearest first)
- *   katana gdb-helper layout [--sysroot S] PO DIR BASE
- *	relocates at BASE; writes DIR/{text,rodata,data,got,sites,regions}.bin
- *	and DIR/layout.gdb (see plan_write_layout_gdb)
- *   pipe thread apply all -q -s katana-frames-1 | katana gdb-helper frames [--sysroot S] PO DIR BASE
- *	safe-point check; writes DIR/frames.gdb: $katana_blocked and the
- *	command katana-wait-breaks (tbreak on the blocking frames' returns)
- *   katana gdb-helper defs DIR
- *	writes DIR/defs.gdb: the user commands printing the frames text
+ * N is the GDB session number (GDB's own pid, which katana.gdb learns once
+ * through shell exit codes): every verb works in DIR = /tmp/katana-gdb-N,
+ * reads what earlier verbs left there, calls the planner, and writes a GDB
+ * script (temporary name + rename) for the command set to `source`.  GDB
+ * never needs a file name in a variable: it builds DIR from the number.
+ *
+ *   start N OP [ARGS]    OP: apply PO [--wait S] | unsafe PO | status
+ *                        | revert [PO] [--wait S].  Makes DIR (mode 700,
+ *                        ours), records the arguments -> start.gdb
+ *   mark N NAME          records a timestamp (the standalone command marks
+ *                        when GDB attaches)
+ *   maps N               stdin: `info proc mappings` -> maps.gdb: the stub
+ *                        mapping if any, the memory GDB must dump
+ *   verify N             apply: build-id, checksums, symbols, registry ->
+ *                        alloc.gdb; unsafe: prints the unsafe functions;
+ *                        status: prints the registry; revert: picks the
+ *                        patch -> revert.gdb
+ *   layout N BASE STUB   relocates at BASE, stages the record in the
+ *                        registry image of the stub at STUB -> layout.gdb
+ *   frames N             stdin: the stack walk -> frames.gdb
+ *   done N RESULT        after the commit: one summary line
  *
  * Exit: 0 ok, 1 error, 2 usage, 4 refused (wrong target, not safe, the
- * patch cannot be applied to this process).
+ * patch cannot be applied to this process).  Every failure prints one line.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "plan.h"
 #include "po.h"
 
+#define SESSION_FMT "/tmp/katana-gdb-%lu"
+
+enum op { OP_APPLY = 1, OP_UNSAFE, OP_STATUS, OP_REVERT };
+static const char *const op_names[] = { "", "apply", "unsafe", "status", "revert" };
+
+struct args {
+	enum op op;
+	char po[PATH_MAX];	/* "" when none */
+	long wait_ms;
+};
+
+static int po_hash(const char *path, uint8_t hash[8]);
+
+static char dir[256];	/* /tmp/katana-gdb-N */
+
 static void print_po(enum po_level level, const char *fmt, va_list ap)
 {
 	if (level <= PO_WARN) {
+		fputs("katana: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	}
+}
+
+static void print_plan(enum plan_level level, const char *fmt, va_list ap)
+{
+	if (level <= PLAN_WARN) {
 		fputs("katana: ", stderr);
 		vfprintf(stderr, fmt, ap);
 	}
@@ -49,6 +82,7 @@ static int exit_for(int err)
 	return err ? KATANA_EXIT_ERROR : KATANA_EXIT_OK;
 }
 
+/* ------------------------------------------------------------ files */
 static char *read_stream(FILE *f, size_t *len)
 {
 	size_t cap = 65536, n = 0, r;
@@ -73,13 +107,18 @@ static char *read_stream(FILE *f, size_t *len)
 	return b;
 }
 
-static char *read_path(const char *path, size_t *len)
+/* DIR/name into a malloc'd, NUL-terminated buffer; quiet when missing. */
+static char *read_file(const char *name, size_t *len, int quiet)
 {
-	FILE *f = fopen(path, "rb");
+	char path[PATH_MAX];
+	FILE *f;
 	char *b;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "katana: gdb-helper: cannot open '%s': %s\n", path, strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "katana: gdb-helper: cannot open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
 	b = read_stream(f, len);
@@ -87,12 +126,13 @@ static char *read_path(const char *path, size_t *len)
 	return b;
 }
 
-static int write_path(const char *path, const char *data, size_t len)
+static int write_file(const char *name, const void *data, size_t len)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], path[PATH_MAX];
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	f = fopen(tmp, "wb");
 	if (!f || fwrite(data, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "katana: gdb-helper: cannot write '%s': %s\n", path, strerror(errno));
@@ -101,49 +141,307 @@ static int write_path(const char *path, const char *data, size_t len)
 	return 0;
 }
 
-/* Opens a script DIR/NAME for writing under a temporary name. */
-static FILE *script_open(const char *dir, const char *name, char *tmp, size_t n)
-{
+/* A script is built in memory and written whole. */
+struct script {
+	char *buf;
+	size_t len;
 	FILE *f;
+};
 
-	snprintf(tmp, n, "%s/.%s.tmp", dir, name);
-	f = fopen(tmp, "w");
-	if (!f)
-		fprintf(stderr, "katana: gdb-helper: cannot write '%s': %s\n", tmp, strerror(errno));
-	return f;
+static FILE *script_begin(struct script *s)
+{
+	s->buf = NULL;
+	s->len = 0;
+	s->f = open_memstream(&s->buf, &s->len);
+	return s->f;
 }
 
-static int script_close(FILE *f, const char *dir, const char *name, const char *tmp)
+static int script_end(struct script *s, const char *name)
 {
-	char path[PATH_MAX];
+	int err;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (ferror(f) | fclose(f) || rename(tmp, path)) {
-		fprintf(stderr, "katana: gdb-helper: cannot write '%s': %s\n", path, strerror(errno));
-		remove(tmp);
-		return -EIO;
+	if (!s->f)
+		return -ENOMEM;
+	if (fclose(s->f)) {
+		free(s->buf);
+		return -ENOMEM;
+	}
+	err = write_file(name, s->buf, s->len);
+	free(s->buf);
+	return err;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void mark(const char *name)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%" PRIu64 "\n", now_ns());
+
+	write_file(name, b, (size_t)n);
+}
+
+static uint64_t mark_get(const char *name)
+{
+	char *b = read_file(name, NULL, 1);
+	uint64_t v = b ? strtoull(b, NULL, 10) : 0;
+
+	free(b);
+	return v;
+}
+
+/* Makes DIR ours: created 0700, or an existing directory we own that is
+ * not a symlink (left by an earlier command of this GDB session). */
+static int session_dir(unsigned long n, int create)
+{
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), SESSION_FMT, n);
+	if (create && mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "katana: cannot create '%s': %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 077)) {
+		fprintf(stderr, "katana: '%s' is not a private directory of this user; remove it and retry\n",
+			dir);
+		return -EPERM;
 	}
 	return 0;
 }
 
-/* GDB substitutes these paths into commands as text: refuse what it would
- * misread rather than quote. */
+static void clean_dir(void)
+{
+	static const char *const keep[] = { "t-attach", "t-launch", NULL };
+	char cmd[PATH_MAX + 64];
+	const char *const *k;
+	char path[PATH_MAX];
+	FILE *ls;
+
+	/* remove what an earlier command left, but not the standalone's marks */
+	snprintf(cmd, sizeof(cmd), "ls -A '%s'", dir);
+	ls = popen(cmd, "r");
+	while (ls && fgets(path, sizeof(path), ls)) {
+		char full[PATH_MAX * 2];
+
+		path[strcspn(path, "\n")] = 0;
+		for (k = keep; *k && strcmp(*k, path); k++)
+			;
+		if (*k)
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, path);
+		remove(full);
+	}
+	if (ls)
+		pclose(ls);
+}
+
+/* ------------------------------------------------------------ arguments */
+static int args_save(const struct args *a)
+{
+	char b[PATH_MAX + 64];
+	int n = snprintf(b, sizeof(b), "%d\n%ld\n%s\n", (int)a->op, a->wait_ms, a->po);
+
+	return write_file("args", b, (size_t)n);
+}
+
+static int args_load(struct args *a)
+{
+	char *b = read_file("args", NULL, 0), *l2, *l3;
+
+	if (!b)
+		return -ENOENT;
+	l2 = strchr(b, '\n');
+	l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+	if (!l3) {
+		free(b);
+		return -EINVAL;
+	}
+	a->op = (enum op)atoi(b);
+	a->wait_ms = atol(l2 + 1);
+	l3++;
+	l3[strcspn(l3, "\n")] = 0;
+	snprintf(a->po, sizeof(a->po), "%s", l3);
+	free(b);
+	return 0;
+}
+
+/* GDB substitutes paths into commands as text: refuse what it would
+ * misread rather than quote it. */
 static int check_path(const char *s)
 {
-	if (strpbrk(s, "%\"\\ \t\n'")) {
-		fprintf(stderr, "katana: gdb-helper: '%s': paths with spaces, quotes, %% or \\ are not supported\n", s);
+	if (strpbrk(s, "%\"\\ \t\n'$`;&|<>*?")) {
+		fprintf(stderr, "katana: '%s': file names with spaces, quotes or shell characters are not supported; rename or link the file\n", s);
 		return -EINVAL;
 	}
 	return 0;
 }
 
+static int usage(const char *msg)
+{
+	fprintf(stderr, "katana: %s\n", msg);
+	return KATANA_EXIT_USAGE;
+}
+
+static int verb_start(unsigned long n, int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct script s;
+	struct po *po = NULL;
+	const char *po_arg = NULL;
+	int i, err;
+
+	if (argc < 1)
+		return usage("gdb-helper start: no operation");
+	for (i = 1; i < 5; i++)
+		if (!strcmp(argv[0], op_names[i]))
+			a.op = (enum op)i;
+	if (!a.op)
+		return usage("gdb-helper start: unknown operation");
+	a.wait_ms = 5000;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait") || !strcmp(argv[i], "-w")) {
+			char *e;
+			double w;
+
+			if (i + 1 >= argc)
+				return usage("--wait needs a number of seconds, e.g. --wait 5");
+			w = strtod(argv[++i], &e);
+			if (*e || e == argv[i] || w < 0 || w > 3600)
+				return usage("--wait takes seconds between 0 and 3600, e.g. --wait 2.5");
+			a.wait_ms = (long)(w * 1000 + 0.5);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "katana: %s: unknown option '%s' (see `help katana %s`)\n",
+				op_names[a.op], argv[i], op_names[a.op]);
+			return KATANA_EXIT_USAGE;
+		} else if (!po_arg) {
+			po_arg = argv[i];
+		} else {
+			fprintf(stderr, "katana: %s: unexpected argument '%s' (see `help katana %s`)\n",
+				op_names[a.op], argv[i], op_names[a.op]);
+			return KATANA_EXIT_USAGE;
+		}
+	}
+	if ((a.op == OP_APPLY || a.op == OP_UNSAFE) && !po_arg) {
+		fprintf(stderr, "katana: %s: which patch? usage: katana %s FILE.po%s\n",
+			op_names[a.op], op_names[a.op], a.op == OP_APPLY ? " [--wait SECONDS]" : "");
+		return KATANA_EXIT_USAGE;
+	}
+	if (a.op == OP_STATUS && po_arg)
+		return usage("status: takes no arguments");
+	if (po_arg) {
+		if (!realpath(po_arg, a.po)) {
+			fprintf(stderr, "katana: '%s': %s\n", po_arg, strerror(errno));
+			return KATANA_EXIT_ERROR;
+		}
+		if (check_path(a.po))
+			return KATANA_EXIT_ERROR;
+		err = po_open(a.po, &po);	/* prints why it is not a PO */
+		po_close(po);
+		if (err)
+			return KATANA_EXIT_ERROR;
+	}
+	err = session_dir(n, 1);
+	if (err)
+		return KATANA_EXIT_ERROR;
+	clean_dir();
+	mark("t-start");
+	err = args_save(&a);
+	if (!err && script_begin(&s)) {
+		fprintf(s.f, "set $k_wait_ms = %ld\nset $k_has_po = %d\n", a.wait_ms, a.po[0] != 0);
+		err = script_end(&s, "start.gdb");
+	}
+	return err ? KATANA_EXIT_ERROR : KATANA_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ stub files */
+/* DATADIR: next to the katana binary, ../share/katana. */
+static int data_path(char *out, size_t n, const char *file)
+{
+	char exe[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (l <= 0)
+		return -errno;
+	exe[l] = 0;
+	snprintf(out, n, "%s/share/katana/%s", dirname(dirname(exe)), file);
+	if (access(out, R_OK)) {
+		fprintf(stderr, "katana: cannot read '%s': %s (is katana installed completely?)\n",
+			out, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Offset of a symbol in katana-stub.elf (linked at 0). */
+static int stub_sym(const char *elfpath, const char *name, uint64_t *off)
+{
+	int fd = open(elfpath, O_RDONLY | O_CLOEXEC), found = -ENOENT;
+	Elf_Scn *scn = NULL;
+	Elf *e;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *nm;
+
+			if (gelf_getsym(d, (int)i, &sym) &&
+			    (nm = elf_strptr(e, sh.sh_link, sym.st_name)) && !strcmp(nm, name)) {
+				*off = sym.st_value;
+				found = 0;
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return found;
+}
+
+/* ------------------------------------------------------------ maps */
+/* The stub mapping: "/memfd:katana (deleted)", offset 0.  0 if none. */
+static uint64_t find_stub(const struct plan_maps *m, uint64_t *end)
+{
+	size_t i;
+
+	for (i = 0; i < plan_maps_count(m); i++) {
+		const struct plan_map *x = plan_maps_get(m, i);
+
+		if (!strncmp(x->path, "/memfd:katana", 13) && x->offset == 0) {
+			*end = x->end;
+			return x->start;
+		}
+	}
+	return 0;
+}
+
 struct ctx {
+	struct args a;
 	struct plan *plan;
 	struct plan_maps *maps;
 	const struct plan_read *reads;
 	size_t nreads;
 	struct plan_dump *dumps;
 	char **bufs;
+	uint64_t stub;
+	struct plan_reg reg;		/* as dumped (reg.data NULL: no stub) */
 };
 
 static void ctx_free(struct ctx *c)
@@ -156,36 +454,70 @@ static void ctx_free(struct ctx *c)
 	free(c->dumps);
 	plan_close(c->plan);
 	plan_maps_free(c->maps);
+	plan_reg_free(&c->reg);
 }
 
-enum stage { ST_OPEN, ST_RESOLVED, ST_LAYOUT };
+enum stage { ST_MAPS, ST_RESOLVED, ST_LAYOUT };
 
-/* Replays the earlier verbs from what they left in dir. */
-static int setup(struct ctx *c, const char *po, const char *dir, const char *sysroot,
-		 enum stage st, uint64_t base)
+/* Replays the earlier verbs from what they left in DIR. */
+static int setup(struct ctx *c, enum stage st)
 {
-	char path[PATH_MAX];
 	char *text;
-	size_t i;
-	int err;
+	size_t i, len;
+	uint64_t end = 0;
+	int err = args_load(&c->a);
 
-	snprintf(path, sizeof(path), "%s/maps.txt", dir);
-	text = read_path(path, NULL);
+	if (err)
+		return err;
+	text = read_file("maps.txt", NULL, 0);
 	if (!text)
 		return -ENOENT;
 	err = plan_maps_parse(text, &c->maps);
 	free(text);
-	err = err ?: plan_open(&c->plan, po, c->maps, sysroot);
+	if (err)
+		return err;
+	c->stub = find_stub(c->maps, &end);
+	if (c->stub && st > ST_MAPS) {
+		char *b = read_file("registry-old.bin", &len, 0);
+
+		if (!b)
+			return -ENOENT;
+		err = plan_reg_parse(&c->reg, c->stub, b, len);
+		free(b);
+		if (err)
+			return err;
+	}
+	if (!c->a.po[0] || c->a.op == OP_REVERT)
+		return 0;
+	if (c->a.op == OP_APPLY && c->reg.r && st == ST_RESOLVED) {
+		/* a second apply of the same PO: say so, not "checksum differs" */
+		uint8_t hash[8];
+		size_t k;
+
+		err = po_hash(c->a.po, hash);
+		for (k = 0; !err && k < c->reg.r->npatches; k++)
+			if (c->reg.r->patches[k].state == KSTUB_APPLIED &&
+			    !memcmp(c->reg.r->patches[k].po_hash, hash, 8)) {
+				fprintf(stderr, "katana: '%s': already applied to this process (patch %u); see `katana status`\n",
+					basename(c->a.po), c->reg.r->patches[k].seq);
+				return -PLAN_EREFUSED;
+			}
+		if (err)
+			return err;
+	}
+	err = plan_open(&c->plan, c->a.po, c->maps, NULL);
 	err = err ?: plan_reads(c->plan, &c->reads, &c->nreads);
-	if (err || st == ST_OPEN)
+	if (err || st == ST_MAPS)
 		return err;
 	c->dumps = calloc(c->nreads + 1, sizeof(*c->dumps));
 	c->bufs = calloc(c->nreads + 1, sizeof(*c->bufs));
 	if (!c->dumps || !c->bufs)
 		return -ENOMEM;
 	for (i = 0; i < c->nreads; i++) {
-		snprintf(path, sizeof(path), "%s/read-%zu.bin", dir, i);
-		c->bufs[i] = read_path(path, &c->dumps[i].len);
+		char name[32];
+
+		snprintf(name, sizeof(name), "read-%zu.bin", i);
+		c->bufs[i] = read_file(name, &c->dumps[i].len, 0);
 		if (!c->bufs[i])
 			return -ENOENT;
 		c->dumps[i].data = c->bufs[i];
@@ -194,196 +526,500 @@ static int setup(struct ctx *c, const char *po, const char *dir, const char *sys
 	err = err ?: plan_resolve(c->plan, c->dumps, c->nreads);
 	if (err || st == ST_RESOLVED)
 		return err;
-	return plan_relocate(c->plan, base);
+	{
+		char *b = read_file("base", NULL, 0);
+		uint64_t base = b ? strtoull(b, NULL, 0) : 0;
+
+		free(b);
+		if (!base)
+			return -ENOENT;
+		return plan_relocate(c->plan, base);
+	}
 }
 
-static int verb_maps(const char *po, const char *dir, const char *sysroot)
+/* What GDB needs to place and call the stub. */
+static int stub_script(FILE *f)
+{
+	char stub_bin[PATH_MAX], stub_elf[PATH_MAX];
+	uint64_t resume = 0;
+	int err;
+
+	err = data_path(stub_bin, sizeof(stub_bin), "katana-stub.bin");
+	err = err ?: data_path(stub_elf, sizeof(stub_elf), "katana-stub.elf");
+	err = err ?: check_path(stub_bin) ?: check_path(stub_elf);
+	if (!err && stub_sym(stub_elf, "katana_stub_resume", &resume)) {
+		fprintf(stderr, "katana: '%s': no symbol katana_stub_resume\n", stub_elf);
+		err = -ENOENT;
+	}
+	if (err)
+		return err;
+	fprintf(f, "set $k_stub_resume_off = 0x%" PRIx64 "\n", resume);
+	fprintf(f, "define katana-stub-write\n  restore %s binary $k_stub_base\nend\n", stub_bin);
+	fprintf(f, "define katana-stub-symbols\n  add-symbol-file %s -o $k_stub_base\nend\n", stub_elf);
+	return 0;
+}
+
+static int verb_maps(void)
 {
 	struct ctx c = { 0 };
-	char path[PATH_MAX], tmp[PATH_MAX];
+	struct script s;
 	size_t len, i;
+	uint64_t end = 0;
 	char *text = read_stream(stdin, &len);
-	FILE *f;
 	int err;
 
 	if (!text)
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/maps.txt", dir);
-	err = write_path(path, text, len);
+	err = write_file("maps.txt", text, len);
 	free(text);
-	err = err ?: setup(&c, po, dir, sysroot, ST_OPEN, 0);
-	if (!err && !(f = script_open(dir, "reads.gdb", tmp, sizeof(tmp))))
-		err = -EIO;
-	if (!err) {
-		fprintf(f, "# katana: memory to read for '%s' (target %s, bias 0x%" PRIx64 ")\n",
-			po, plan_target_path(c.plan), plan_target_bias(c.plan));
-		fprintf(f, "set $katana_nreads = %zu\n", c.nreads);
-		for (i = 0; i < c.nreads; i++)
-			fprintf(f, "# %s\ndump binary memory %s/read-%zu.bin 0x%" PRIx64 " 0x%" PRIx64 "\n",
-				c.reads[i].label, dir, i, c.reads[i].addr,
-				c.reads[i].addr + c.reads[i].len);
-		err = script_close(f, dir, "reads.gdb", tmp);
-	}
-	ctx_free(&c);
-	return err;
-}
-
-static int verb_verify(const char *po, const char *dir, const char *sysroot)
-{
-	struct ctx c = { 0 };
-	uint64_t hints[16], size;
-	size_t n, i;
-	char tmp[PATH_MAX];
-	FILE *f;
-	int err = setup(&c, po, dir, sysroot, ST_RESOLVED, 0);
-
-	err = err ?: plan_alloc_hints(c.plan, &size, hints, 16, &n);
-	if (!err && !(f = script_open(dir, "alloc.gdb", tmp, sizeof(tmp))))
-		err = -EIO;
-	if (!err) {
-		fprintf(f, "set $katana_alloc_size = 0x%" PRIx64 "\n", size);
-		fprintf(f, "set $katana_nhints = %zu\n", n);
-		for (i = 0; i < n; i++)
-			fprintf(f, "set $katana_hint%zu = 0x%" PRIx64 "\n", i, hints[i]);
-		err = script_close(f, dir, "alloc.gdb", tmp);
-	}
-	ctx_free(&c);
-	return err;
-}
-
-static int verb_layout(const char *po, const char *dir, const char *sysroot, uint64_t base)
-{
-	struct ctx c = { 0 };
-	char tmp[PATH_MAX];
-	FILE *f;
-	int err = setup(&c, po, dir, sysroot, ST_LAYOUT, base);
-
-	err = err ?: plan_write_blobs(c.plan, dir);
-	if (!err && !(f = script_open(dir, "layout.gdb", tmp, sizeof(tmp))))
-		err = -EIO;
-	if (!err) {
-		err = plan_write_layout_gdb(c.plan, dir, f);
-		err = script_close(f, dir, "layout.gdb", tmp) ?: err;
-	}
-	ctx_free(&c);
-	return err;
-}
-
-static int verb_frames(const char *po, const char *dir, const char *sysroot, uint64_t base)
-{
-	struct ctx c = { 0 };
-	struct plan_block *b = NULL;
-	uint64_t *rets = NULL;
-	size_t nb = 0, nr = 0, i;
-	char tmp[PATH_MAX];
-	char *text = read_stream(stdin, NULL);
-	FILE *f;
-	int err = text ? setup(&c, po, dir, sysroot, ST_LAYOUT, base) : -ENOMEM;
-	int verdict;
-
+	err = err ?: setup(&c, ST_MAPS);
 	if (err) {
-		free(text);
 		ctx_free(&c);
 		return err;
 	}
-	verdict = plan_check_frames(c.plan, text, &b, &nb, &rets, &nr);
-	free(text);
+	c.stub = find_stub(c.maps, &end);
+	if (c.stub && end - c.stub != KSTUB_MAP_SIZE && end - c.stub != KSTUB_CODE_SIZE) {
+		fprintf(stderr, "katana: the katana mapping at 0x%" PRIx64 " has an unexpected size (another katana version placed it?); detach and use that version\n",
+			c.stub);
+		ctx_free(&c);
+		return -EPROTO;
+	}
+	if (!script_begin(&s)) {
+		ctx_free(&c);
+		return -ENOMEM;
+	}
+	fprintf(s.f, "set $k_stub_base = 0x%" PRIx64 "\n", c.stub);
+	err = stub_script(s.f);
+	if (err) {
+		fclose(s.f);
+		free(s.buf);
+		ctx_free(&c);
+		return err;
+	}
+	if (c.stub)
+		fprintf(s.f, "dump binary memory %s/registry-old.bin 0x%" PRIx64 " 0x%" PRIx64 "\n",
+			dir, c.stub + KSTUB_REG_OFF, c.stub + KSTUB_MAP_SIZE);
+	fprintf(s.f, "set $k_nreads = %zu\n", c.nreads);
+	for (i = 0; i < c.nreads; i++)
+		fprintf(s.f, "# %s\ndump binary memory %s/read-%zu.bin 0x%" PRIx64 " 0x%" PRIx64 "\n",
+			c.reads[i].label, dir, i, c.reads[i].addr, c.reads[i].addr + c.reads[i].len);
+	ctx_free(&c);
+	return script_end(&s, "maps.gdb");
+}
+
+/* ------------------------------------------------------------ verify */
+static int po_hash(const char *path, uint8_t hash[8])
+{
+	FILE *f = fopen(path, "rb");
+	size_t len;
+	char *b = f ? read_stream(f, &len) : NULL;
+	uint64_t h;
+
+	if (f)
+		fclose(f);
+	if (!b)
+		return -EIO;
+	h = po_checksum(b, len, NULL, 0);
+	memcpy(hash, &h, 8);
+	free(b);
+	return 0;
+}
+
+static const char *state_name(uint32_t st)
+{
+	return st == KSTUB_APPLIED ? "applied" : st == KSTUB_REVERTED ? "reverted" :
+	       st == KSTUB_STAGED ? "staged (never committed)" : "free";
+}
+
+static void print_status(const struct ctx *c)
+{
+	const struct kstub_registry *r = c->reg.r;
+	size_t i, k, napplied = 0;
+
+	if (!r) {
+		printf("katana: no katana patches in this process\n");
+		return;
+	}
+	for (i = 0; i < r->npatches; i++)
+		napplied += r->patches[i].state == KSTUB_APPLIED;
+	printf("katana: %zu patch%s applied (registry at 0x%" PRIx64 ", %u record%s)\n",
+	       napplied, napplied == 1 ? "" : "es", c->stub + KSTUB_REG_OFF, r->npatches,
+	       r->npatches == 1 ? "" : "s");
+	for (i = 0; i < r->npatches; i++) {
+		const struct kstub_patch *p = &r->patches[i];
+		const struct kstub_site *s = plan_reg_sites(&c->reg, i);
+		const struct kstub_region *g = plan_reg_regions(&c->reg, i);
+		uint64_t mem = 0;
+		char when[64] = "";
+
+		for (k = 0; g && k < p->nregions; k++)
+			mem += g[k].size;
+		if (p->applied_ns) {
+			time_t t = (time_t)(p->applied_ns / 1000000000ULL);
+			struct tm tm;
+
+			strftime(when, sizeof(when), ", %Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		}
+		printf("patch %u: %s: %s, %u function%s, %" PRIu64 " KiB%s\n", p->seq, p->name,
+		       state_name(p->state), p->nsites, p->nsites == 1 ? "" : "s", mem / 1024, when);
+		for (k = 0; s && k < p->nsites; k++)
+			printf("  %s: 0x%" PRIx64 " -> 0x%" PRIx64 " (%u-byte jump)\n",
+			       plan_reg_site_name(&c->reg, i, k), s[k].addr, s[k].new_addr, s[k].len);
+		for (k = 0; g && p->state == KSTUB_APPLIED && k < p->nregions; k++)
+			printf("  memory 0x%" PRIx64 "-0x%" PRIx64 " %c%c%c\n", g[k].addr,
+			       g[k].addr + g[k].size, g[k].prot & 1 ? 'r' : '-',
+			       g[k].prot & 2 ? 'w' : '-', g[k].prot & 4 ? 'x' : '-');
+	}
+}
+
+/* The patch revert works on: the most recent applied one, which must be
+ * the PO's if one was named.  -1 with a message if none. */
+static long revert_index(const struct ctx *c)
+{
+	const struct kstub_registry *r = c->reg.r;
+	long i, last = -1;
+	uint8_t hash[8];
+
+	if (!r) {
+		fprintf(stderr, "katana: revert: no katana patches in this process\n");
+		return -1;
+	}
+	for (i = 0; i < (long)r->npatches; i++)
+		if (r->patches[i].state == KSTUB_APPLIED &&
+		    (last < 0 || r->patches[i].seq > r->patches[last].seq))
+			last = i;
+	if (last < 0) {
+		fprintf(stderr, "katana: revert: no patch is applied to this process (see `katana status`)\n");
+		return -1;
+	}
+	if (!c->a.po[0])
+		return last;
+	if (po_hash(c->a.po, hash))
+		return -1;
+	for (i = 0; i < (long)r->npatches; i++)
+		if (r->patches[i].state == KSTUB_APPLIED && !memcmp(r->patches[i].po_hash, hash, 8))
+			break;
+	if (i == (long)r->npatches) {
+		fprintf(stderr, "katana: revert: '%s' is not applied to this process (see `katana status`)\n",
+			c->a.po);
+		return -1;
+	}
+	if (i != last) {
+		fprintf(stderr, "katana: revert: patch %u ('%s') was applied after '%s'; revert it first (most recent first)\n",
+			r->patches[last].seq, r->patches[last].name, r->patches[i].name);
+		return -2;
+	}
+	return i;
+}
+
+static int verb_verify(void)
+{
+	struct ctx c = { 0 };
+	struct script s;
+	uint64_t hints[16], size;
+	size_t n, i;
+	int err = setup(&c, ST_RESOLVED);
+
+	if (err)
+		goto out;
+	if (c.a.op == OP_STATUS) {
+		print_status(&c);
+		goto out;
+	}
+	if (c.a.op == OP_UNSAFE) {
+		printf("katana: '%s' for '%s' (load bias 0x%" PRIx64 "): %zu unsafe function%s\n",
+		       basename(c.a.po), plan_target_path(c.plan), plan_target_bias(c.plan),
+		       plan_nunsafe(c.plan), plan_nunsafe(c.plan) == 1 ? "" : "s");
+		for (i = 0; i < plan_nunsafe(c.plan); i++) {
+			const struct plan_range *u = plan_unsafe_range(c.plan, i);
+
+			printf("  %s%s%s%s: 0x%" PRIx64 "-0x%" PRIx64 "\n", u->name,
+			       u->cu[0] ? " (" : "", u->cu, u->cu[0] ? ")" : "", u->start, u->end);
+		}
+		goto out;
+	}
+	if (!script_begin(&s)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (c.a.op == OP_REVERT) {
+		long idx = revert_index(&c);
+		const struct kstub_patch *p;
+		const struct kstub_region *g;
+
+		if (idx < 0) {
+			fclose(s.f);
+			free(s.buf);
+			err = idx == -2 ? -PLAN_EREFUSED : -ENOENT;
+			goto out;
+		}
+		p = &c.reg.r->patches[idx];
+		g = plan_reg_regions(&c.reg, (size_t)idx);
+		fprintf(s.f, "set $k_index = %ld\nset $k_nsites = %u\n", idx, p->nsites);
+		fprintf(s.f, "define katana-release\n");
+		for (i = 0; g && i < p->nregions; i++)
+			fprintf(s.f, "  katana-syscall 11 0x%" PRIx64 " 0x%" PRIx64 "\n", g[i].addr, g[i].size);
+		fprintf(s.f, "end\n");
+		err = script_end(&s, "revert.gdb");
+		goto out;
+	}
+	/* apply */
+	err = plan_alloc_hints(c.plan, &size, hints, 16, &n);
+	if (!err) {
+		fprintf(s.f, "set $k_alloc_size = 0x%" PRIx64 "\nset $k_nhints = %zu\n", size, n);
+		for (i = 0; i < n; i++)
+			fprintf(s.f, "set $k_hint%zu = 0x%" PRIx64 "\n", i, hints[i]);
+	}
+	if (err) {
+		fclose(s.f);
+		free(s.buf);
+		goto out;
+	}
+	err = script_end(&s, "alloc.gdb");
+out:
+	ctx_free(&c);
+	return err;
+}
+
+/* ------------------------------------------------------------ layout */
+static int verb_layout(uint64_t base, uint64_t stub)
+{
+	struct ctx c = { 0 };
+	char b[32];
+	struct script s;
+	struct plan_reg reg = { 0 };
+	uint8_t hash[8];
+	size_t idx, i, n = 0;
+	int err;
+
+	n = (size_t)snprintf(b, sizeof(b), "0x%" PRIx64 "\n", base);
+	err = write_file("base", b, n);
+	err = err ?: setup(&c, ST_LAYOUT);
+	err = err ?: po_hash(c.a.po, hash);
+	if (err)
+		goto out;
+	if (c.reg.r) {
+		err = plan_reg_check(&c.reg, c.plan, hash);
+		if (!err && !(reg.data = malloc(PLAN_REG_LEN)))
+			err = -ENOMEM;
+		if (!err) {
+			memcpy(reg.data, c.reg.data, PLAN_REG_LEN);
+			reg.r = (struct kstub_registry *)reg.data;
+			reg.stub = c.stub;
+		}
+	} else {
+		err = plan_reg_new(&reg, stub);
+	}
+	err = err ?: plan_reg_add(&reg, c.plan, basename(c.a.po), hash, &idx);
+	err = err ?: plan_write_blobs(c.plan, dir);
+	err = err ?: write_file("registry-new.bin", reg.data, PLAN_REG_LEN);
+	if (err)
+		goto out;
+	if (!script_begin(&s)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = plan_write_layout_gdb(c.plan, dir, s.f);
+	fprintf(s.f, "set $k_index = %zu\n", idx);
+	fprintf(s.f, "define katana-registry-write\n  restore %s/registry-new.bin binary 0x%" PRIx64 "\nend\n",
+		dir, stub + KSTUB_REG_OFF);
+	fprintf(s.f, "define katana-registry-undo\n");
+	if (c.reg.r)
+		fprintf(s.f, "  restore %s/registry-old.bin binary 0x%" PRIx64 "\n", dir,
+			stub + KSTUB_REG_OFF);
+	fprintf(s.f, "end\n");
+	/* one mprotect per region; katana-fail-ish checks happen in GDB */
+	fprintf(s.f, "define katana-protect-regions\n  set $k_prot_ok = 1\n");
+	for (i = 0; i < plan_nregions(c.plan); i++) {
+		const struct plan_region *r = plan_region(c.plan, i);
+
+		fprintf(s.f, "  katana-syscall 10 0x%" PRIx64 " 0x%" PRIx64 " %u\n", r->addr, r->size, r->prot);
+		fprintf(s.f, "  if $k_sc_ret != 0\n    set $k_prot_ok = 0\n  end\n");
+	}
+	fprintf(s.f, "end\n");
+	if (err) {
+		fclose(s.f);
+		free(s.buf);
+		goto out;
+	}
+	err = script_end(&s, "layout.gdb");
+out:
+	plan_reg_free(&reg);
+	ctx_free(&c);
+	return err;
+}
+
+/* ------------------------------------------------------------ frames */
+static int verb_frames(void)
+{
+	struct ctx c = { 0 };
+	struct plan_block *b = NULL;
+	struct plan_range *rr = NULL;
+	uint64_t *rets = NULL;
+	size_t nb = 0, nr = 0, nrr = 0, i;
+	struct script s;
+	char *text = read_stream(stdin, NULL);
+	int err, verdict;
+	const char *label = "revert";
+
+	if (!text)
+		return -ENOMEM;
+	err = args_load(&c.a);
+	err = err ?: setup(&c, c.a.op == OP_APPLY ? ST_LAYOUT : ST_RESOLVED);
+	if (err)
+		goto out;
+	if (c.a.op == OP_REVERT) {
+		long idx = revert_index(&c);
+
+		if (idx < 0) {
+			err = -ENOENT;
+			goto out;
+		}
+		err = plan_reg_revert_ranges(&c.reg, (size_t)idx, &rr, &nrr);
+		if (err)
+			goto out;
+		verdict = plan_frames_check(label, rr, nrr, text, &b, &nb, &rets, &nr);
+	} else {
+		verdict = plan_check_frames(c.plan, text, &b, &nb, &rets, &nr);
+	}
 	if (verdict && verdict != -PLAN_EUNSAFE) {
 		err = verdict;
 		goto out;
 	}
-	for (i = 0; i < nb; i++)
-		fprintf(stderr, "katana: thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
-			b[i].thread, b[i].level, b[i].pc, b[i].func,
-			b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
-	f = script_open(dir, "frames.gdb", tmp, sizeof(tmp));
-	if (!f) {
-		err = -EIO;
+	if (c.a.op == OP_UNSAFE) {
+		for (i = 0; i < nb; i++)
+			printf("  thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
+			       b[i].thread, b[i].level, b[i].pc, b[i].func,
+			       b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
+		printf("katana: %s: apply could %scommit now%s\n", basename(c.a.po),
+		       nb ? "not " : "", nb ? " (it would wait for these threads)" : "");
 		goto out;
 	}
-	fprintf(f, "set $katana_blocked = %zu\nset $katana_nwait = %zu\n", nb, nr);
-	fprintf(f, "define katana-wait-breaks\n");
+	if (!script_begin(&s)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fprintf(s.f, "set $k_blocked = %zu\n", nb);
+	fprintf(s.f, "define katana-wait-breaks\n");
 	for (i = 0; i < nr; i++)
-		fprintf(f, "  tbreak *0x%" PRIx64 "\n", rets[i]);
-	fprintf(f, "end\n");
-	err = script_close(f, dir, "frames.gdb", tmp) ?: verdict;
+		fprintf(s.f, "  tbreak *0x%" PRIx64 "\n", rets[i]);
+	fprintf(s.f, "end\n");
+	err = script_end(&s, "frames.gdb");
+	/* who blocks, for the refusal message */
+	if (!err && nb) {
+		FILE *f = open_memstream(&s.buf, &s.len);
+
+		for (i = 0; f && i < nb; i++)
+			fprintf(f, "katana:   thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
+				b[i].thread, b[i].level, b[i].pc, b[i].func,
+				b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
+		if (f && !fclose(f)) {
+			write_file("blockers.txt", s.buf, s.len);
+			free(s.buf);
+		}
+	}
 out:
+	free(text);
 	free(b);
 	free(rets);
+	free(rr);
 	ctx_free(&c);
 	return err;
 }
 
-static int usage(void)
+/* ------------------------------------------------------------ done */
+static void ms(char *out, size_t n, uint64_t ns)
 {
-	fputs("usage: katana gdb-helper maps|verify [--sysroot S] PO DIR\n"
-	      "       katana gdb-helper layout|frames [--sysroot S] PO DIR BASE\n"
-	      "       katana gdb-helper defs DIR\n"
-	      "(called by the katana GDB commands)\n", stderr);
-	return KATANA_EXIT_USAGE;
+	if (ns < 10000000ULL)
+		snprintf(out, n, "%.1f ms", ns / 1e6);
+	else
+		snprintf(out, n, "%.0f ms", ns / 1e6);
+}
+
+static int verb_done(long result)
+{
+	struct ctx c = { 0 };
+	uint64_t t = now_ns(), t0 = mark_get("t-start"), ta = mark_get("t-attach");
+	uint64_t tl = mark_get("t-launch"), mem = 0;
+	char stopped[32], total[32];
+	size_t i;
+	int err = args_load(&c.a);
+
+	if (err)
+		return err;
+	ms(stopped, sizeof(stopped), t - (ta ? ta : t0));
+	ms(total, sizeof(total), t - (tl ? tl : ta ? ta : t0));
+	if (c.a.op == OP_REVERT) {
+		printf("katana: reverted: original code restored, patch memory released; target stopped %s, total %s\n",
+		       stopped, total);
+		return 0;
+	}
+	err = setup(&c, ST_LAYOUT);
+	if (err) {
+		ctx_free(&c);
+		return err;
+	}
+	for (i = 0; i < plan_nregions(c.plan); i++)
+		mem += plan_region(c.plan, i)->size;
+	printf("katana: applied '%s' to %s: %zu function%s redirected", basename(c.a.po),
+	       basename((char *)plan_target_path(c.plan)), plan_nsites(c.plan),
+	       plan_nsites(c.plan) == 1 ? "" : "s");
+	for (i = 0; i < plan_nsites(c.plan) && i < 4; i++)
+		printf("%s%s", i ? ", " : " (", plan_site_name(c.plan, i));
+	printf("%s, %" PRIu64 " KiB at 0x%" PRIx64 ", target stopped %s, total %s\n",
+	       plan_nsites(c.plan) > 4 ? ", ...)" : plan_nsites(c.plan) ? ")" : "",
+	       mem / 1024, plan_region(c.plan, 0) ? plan_region(c.plan, 0)->addr : 0, stopped, total);
+	(void)result;
+	ctx_free(&c);
+	return 0;
+}
+
+/* ------------------------------------------------------------ main */
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtoull(s, &e, 0);
+	return errno || *e || e == s ? -EINVAL : 0;
 }
 
 int cmd_gdb_helper(int argc, char **argv)
 {
-	const char *verb, *sysroot = NULL, *pos[3] = { 0 };
-	char po[PATH_MAX];
-	int i, np = 0, err;
-	uint64_t base = 0;
+	const char *verb;
+	uint64_t n, a1 = 0, a2 = 0;
+	int err;
 
-	if (argc < 2)
-		return usage();
+	if (argc < 3 || parse_u64(argv[2], &n) || !n)
+		return usage("usage: katana gdb-helper VERB SESSION ... (called by the katana GDB commands)");
 	verb = argv[1];
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--sysroot") && i + 1 < argc)
-			sysroot = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage();
-		else if (np < 3)
-			pos[np++] = argv[i];
-		else
-			return usage();
-	}
 	po_set_print(print_po);
-	if (!strcmp(verb, "defs")) {
-		char path[PATH_MAX];
-		const char *d = plan_frames_gdb();
-
-		if (np != 1)
-			return usage();
-		snprintf(path, sizeof(path), "%s/defs.gdb", pos[0]);
-		return write_path(path, d, strlen(d)) ? KATANA_EXIT_ERROR : KATANA_EXIT_OK;
-	}
-	if (np < 2)
-		return usage();
-	if (!realpath(pos[0], po)) {
-		fprintf(stderr, "katana: unable to open '%s': %s\n", pos[0], strerror(errno));
+	plan_set_print(print_plan);
+	if (!strcmp(verb, "start"))
+		return verb_start((unsigned long)n, argc - 3, argv + 3);
+	if (session_dir((unsigned long)n, !strcmp(verb, "mark")))
 		return KATANA_EXIT_ERROR;
-	}
-	if (check_path(po) || check_path(pos[1]))
-		return KATANA_EXIT_ERROR;
-	if (!strcmp(verb, "layout") || !strcmp(verb, "frames")) {
-		char *e;
+	if (!strcmp(verb, "mark") && argc == 4) {
+		char name[64];
 
-		if (np != 3)
-			return usage();
-		errno = 0;
-		base = strtoull(pos[2], &e, 0);
-		if (errno || *e || e == pos[2]) {
-			fprintf(stderr, "katana: gdb-helper: '%s' is not an address\n", pos[2]);
-			return KATANA_EXIT_USAGE;
-		}
-	} else if (np != 2) {
-		return usage();
+		if (strpbrk(argv[3], "/."))
+			return usage("gdb-helper mark: bad name");
+		snprintf(name, sizeof(name), "t-%s", argv[3]);
+		mark(name);
+		return 0;
 	}
-	if (!strcmp(verb, "maps"))
-		err = verb_maps(po, pos[1], sysroot);
-	else if (!strcmp(verb, "verify"))
-		err = verb_verify(po, pos[1], sysroot);
-	else if (!strcmp(verb, "layout"))
-		err = verb_layout(po, pos[1], sysroot, base);
-	else if (!strcmp(verb, "frames"))
-		err = verb_frames(po, pos[1], sysroot, base);
+	if (!strcmp(verb, "maps") && argc == 3)
+		err = verb_maps();
+	else if (!strcmp(verb, "verify") && argc == 3)
+		err = verb_verify();
+	else if (!strcmp(verb, "layout") && argc == 5 && !parse_u64(argv[3], &a1) &&
+		 !parse_u64(argv[4], &a2))
+		err = verb_layout(a1, a2);
+	else if (!strcmp(verb, "frames") && argc == 3)
+		err = verb_frames();
+	else if (!strcmp(verb, "done") && argc == 4 && !parse_u64(argv[3], &a1))
+		err = verb_done((long)a1);
 	else
-		return usage();
+		return usage("gdb-helper: bad verb or arguments");
 	return exit_for(err);
 }

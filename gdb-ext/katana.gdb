@@ -18,7 +18,7 @@ end
 # GDB 13 has no `error` command: print the message, then run an undefined
 # command, which stops every nested user command and sourced file.
 define katana-fail
-  katana-internal-error-stop
+  katana-command-stopped
 end
 document katana-fail
 Internal: abort the running katana command (after its message was printed).
@@ -85,8 +85,9 @@ define katana-syscall
   set $rip = $k_sc_insn
   set scheduler-locking on
   set $k_sc_ok = 0
+  katana-quiet
   eval "thread apply %d -q -s katana-syscall-step", $_thread
-  set logging enabled off
+  katana-loud
   set $k_sc_ret = (long)$rax
   set $rax = $k_sv_rax
   set $rdi = $k_sv_rdi
@@ -112,13 +113,11 @@ end
 
 # The fallible part, run through `thread apply -s` so a failure returns here
 # and the registers are restored whatever happened.
+# (stepi prints the line it stops at: katana-syscall sent that nowhere.
+# Never switch GDB's logging inside a `thread apply -s` body: an error
+# there with logging on crashes GDB 13.1.)
 define katana-syscall-step
-  # stepi would print the source line it stops at: send that nowhere
-  set logging file /dev/null
-  set logging redirect on
-  set logging enabled on
   stepi
-  set logging enabled off
   if $pc == $k_sc_insn + 2
     set $k_sc_ok = 1
   end
@@ -149,13 +148,11 @@ end
 # A `syscall` instruction in executable memory: libc's syscall() has one.
 define katana-find-syscall
   set $k_sc_insn = 0
-  set logging file /dev/null
-  set logging redirect on
-  set logging enabled on
+  katana-quiet
   # find sets $_ only on a match
   set $_ = 0
   find /b (char *)&syscall, +256, (char)0x0f, (char)0x05
-  set logging enabled off
+  katana-loud
   set $k_sc_insn = (unsigned long)$_
   if $k_sc_insn == 0
     echo katana: no syscall instruction found in libc's syscall(); is libc loaded?\n
@@ -167,3 +164,711 @@ Internal: locate a syscall instruction in the target ($k_sc_insn).
 end
 
 set $k_sc_insn = 0
+
+# ------------------------------------------------------------------ layout
+# From gdbserver-stub/stub.h (filled in by the build).
+set $k_map_size = @KSTUB_MAP_SIZE@
+set $k_code_size = @KSTUB_CODE_SIZE@
+set $k_req_off = @KSTUB_REQ_OFF@
+set $k_scratch_off = @KSTUB_SCRATCH_OFF@
+
+# ------------------------------------------------------------------ session
+# Every katana command works in /tmp/katana-gdb-N, N = GDB's pid.  GDB
+# cannot say its own pid, but the shell it runs can ($PPID): the number
+# comes back through three exit codes.  Numbers only: a file name in a
+# convenience variable cannot be used without GDB copying it into the target.
+define katana-session
+  if $k_session == 0
+    shell exit $(( PPID & 255 ))
+    set $k_session = $_shell_exitcode
+    shell exit $(( (PPID >> 8) & 255 ))
+    set $k_session = $k_session + ($_shell_exitcode << 8)
+    shell exit $(( (PPID >> 16) & 255 ))
+    set $k_session = $k_session + ($_shell_exitcode << 16)
+    if $k_session < 2
+      echo katana: cannot learn GDB's process id through the shell; run GDB with SHELL=/bin/sh\n
+      katana-fail
+    end
+  end
+end
+document katana-session
+Internal: learn this GDB's session number ($k_session).
+end
+
+# GDB's own output goes nowhere between katana-quiet and katana-loud
+# (they nest).  Call them only outside `thread apply -s` bodies: GDB 13.1
+# crashes when a body fails with logging switched on inside it.
+define katana-quiet
+  if $k_quiet == 0
+    set logging file /dev/null
+    set logging redirect on
+    set logging enabled on
+  end
+  set $k_quiet = $k_quiet + 1
+end
+document katana-quiet
+Internal: send GDB's output to /dev/null until the matching katana-loud.
+end
+define katana-loud
+  if $k_quiet > 0
+    set $k_quiet = $k_quiet - 1
+    if $k_quiet == 0
+      set logging enabled off
+    end
+  end
+end
+document katana-loud
+Internal: undo one katana-quiet.
+end
+
+# katana-helper-check: after a helper shell command, stop on its failure.
+define katana-helper-check
+  if $_shell_exitcode != 0
+    set $k_exit = $_shell_exitcode
+    katana-fail
+  end
+end
+document katana-helper-check
+Internal: abort when the last helper call failed (its message was printed).
+end
+
+# katana-start OP ARGS...: the helper checks the arguments and prepares
+# the session directory.
+define katana-start
+  katana-session
+  set $k_exit = 2
+  if $argc == 1
+    eval "shell @KATANA@ gdb-helper start %d $arg0", $k_session
+  end
+  if $argc == 2
+    eval "shell @KATANA@ gdb-helper start %d $arg0 $arg1", $k_session
+  end
+  if $argc == 3
+    eval "shell @KATANA@ gdb-helper start %d $arg0 $arg1 $arg2", $k_session
+  end
+  if $argc == 4
+    eval "shell @KATANA@ gdb-helper start %d $arg0 $arg1 $arg2 $arg3", $k_session
+  end
+  if $argc == 5
+    eval "shell @KATANA@ gdb-helper start %d $arg0 $arg1 $arg2 $arg3 $arg4", $k_session
+  end
+  if $argc > 5
+    echo katana: too many arguments (see help katana)\n
+    katana-fail
+  end
+  katana-helper-check
+  eval "source /tmp/katana-gdb-%d/start.gdb", $k_session
+  if $_thread == 0
+    set $k_exit = 1
+    echo katana: no process; attach to one first (attach PID, or target remote HOST:PORT to a gdbserver)\n
+    katana-fail
+  end
+end
+document katana-start
+Internal: katana-start OP ARGS... checks the arguments of a katana command.
+end
+
+# ------------------------------------------------------------------ the ops
+# katana-op OP: runs katana-op-body under a try (thread apply -s swallows
+# the error) so that whatever fails, katana-undo runs and leaves the target
+# as it was.  $k_done is set last by a body that succeeded.
+define katana-op
+  set $k_op = $arg0
+  set $k_done = 0
+  set $k_stage = 0
+  set $k_err = 0
+  set $k_base = 0
+  set $k_stub_new = 0
+  set $k_fd = -1
+  set $k_reg_written = 0
+  set $k_timer = -1
+  set $k_wait_first = 0
+  set $k_wait_last = -1
+  set $k_urg = 0
+  set $k_exit = 1
+  set $k_sv_lock0 = $_gdb_setting_str("scheduler-locking")
+  set $k_quiet = 0
+  katana-quiet
+  eval "thread apply %d -q -s katana-op-body", $_thread
+  set $k_quiet = 1
+  katana-loud
+  if $k_done == 0
+    katana-undo
+    katana-report
+    katana-end
+    katana-fail
+  end
+  katana-end
+  set $k_exit = 0
+end
+
+# The session directory goes when the command ends (KATANA_KEEP=1 in GDB's
+# environment keeps it, to look at what the helper wrote).
+define katana-end
+  eval "shell [ -n \"$KATANA_KEEP\" ] || rm -rf /tmp/katana-gdb-%d", $k_session
+end
+document katana-end
+Internal: remove the session directory.
+end
+document katana-op
+Internal: run one katana operation with clean-up on failure.
+end
+
+# GDB's own chatter (restore, catch, ...) goes nowhere (katana-op made it
+# quiet); katana speaks through the helper, whose output is not GDB's.
+define katana-op-body
+  # 1. what the process maps; the memory to check
+  set $k_stage = 1
+  eval "pipe info proc mappings | @KATANA@ gdb-helper maps %d", $k_session
+  katana-helper-check
+  eval "source /tmp/katana-gdb-%d/maps.gdb", $k_session
+  # 2. verify (apply), list (status, unsafe), choose (revert)
+  set $k_stage = 2
+  eval "shell @KATANA@ gdb-helper verify %d", $k_session
+  katana-helper-check
+  if $k_op == 1
+    katana-apply-body
+  end
+  if $k_op == 2
+    eval "pipe thread apply all -q -s katana-frames-1 | @KATANA@ gdb-helper frames %d", $k_session
+    katana-helper-check
+  end
+  if $k_op == 4
+    katana-revert-body
+  end
+  set $k_done = 1
+end
+document katana-op-body
+Internal: the fallible part of a katana operation.
+end
+
+define katana-apply-body
+  eval "source /tmp/katana-gdb-%d/alloc.gdb", $k_session
+  if $k_sc_insn == 0
+    katana-find-syscall
+  end
+  # 3. memory near the code (MAP_FIXED_NOREPLACE at each hint), else anywhere
+  set $k_stage = 3
+  set $k_i = 0
+  while $k_i < $k_nhints && $k_base == 0
+    eval "set $k_try = $k_hint%d", $k_i
+    katana-syscall 9 $k_try $k_alloc_size 3 0x100022 -1 0
+    if $k_sc_ret == $k_try
+      set $k_base = $k_try
+    end
+    if $k_sc_ret != $k_try && $k_sc_ret > 0
+      # an old kernel ignoring MAP_FIXED_NOREPLACE mapped it elsewhere
+      katana-syscall 11 $k_sc_ret $k_alloc_size
+    end
+    set $k_i = $k_i + 1
+  end
+  if $k_base == 0
+    katana-syscall 9 0 $k_alloc_size 3 0x22 -1 0
+    if $k_sc_ret > 0
+      set $k_base = $k_sc_ret
+    end
+  end
+  if $k_base == 0
+    set $k_err = 1
+    katana-fail
+  end
+  # 4. the stub, once per process: a memfd named katana
+  set $k_stage = 4
+  if $k_stub_base == 0
+    katana-stub-place
+  end
+  # 5. relocate at the base, write, read back, protect, stage the record
+  set $k_stage = 5
+  eval "shell @KATANA@ gdb-helper layout %d 0x%lx 0x%lx", $k_session, $k_base, $k_stub_base
+  katana-helper-check
+  eval "source /tmp/katana-gdb-%d/layout.gdb", $k_session
+  katana-restore-regions
+  katana-check-regions
+  if $katana_regions_ok == 0
+    set $k_err = 2
+    katana-fail
+  end
+  katana-protect-regions
+  if $k_prot_ok == 0
+    set $k_err = 3
+    katana-fail
+  end
+  set $k_reg_written = 1
+  katana-registry-write
+  # 6. a safe point, then the commit in one in-target step
+  set $k_stage = 6
+  katana-safe-point
+  set $k_stage = 7
+  katana-stub-call 1 $k_index
+  if $k_stub_result != 0
+    set $k_err = 6
+    katana-fail
+  end
+  # committed: from here on nothing is undone
+  set $k_stage = 8
+  set $k_base = 0
+  set $k_stub_new = 0
+  set $k_reg_written = 0
+  katana-symbols
+  eval "shell @KATANA@ gdb-helper done %d 0", $k_session
+end
+document katana-apply-body
+Internal: the steps of katana apply.
+end
+
+define katana-revert-body
+  eval "source /tmp/katana-gdb-%d/revert.gdb", $k_session
+  if $k_sc_insn == 0
+    katana-find-syscall
+  end
+  set $k_stage = 6
+  katana-safe-point
+  set $k_stage = 7
+  katana-stub-call 2 $k_index
+  if $k_stub_result != 0
+    set $k_err = 6
+    katana-fail
+  end
+  set $k_stage = 9
+  katana-release
+  eval "shell @KATANA@ gdb-helper done %d 0", $k_session
+end
+document katana-revert-body
+Internal: the steps of katana revert.
+end
+
+# Load the patch's symbols (and the stub's, once) into this session.
+define katana-symbols
+  set $k_confirm = $_gdb_setting("confirm")
+  set confirm off
+  eval "thread apply %d -q -s katana-load-symbols", $_thread
+  if $k_stub_syms == 0
+    eval "thread apply %d -q -s katana-stub-symbols", $_thread
+    set $k_stub_syms = 1
+  end
+  if $k_confirm
+    set confirm on
+  end
+end
+document katana-symbols
+Internal: add-symbol-file for the code just committed.
+end
+
+# The stub mapping: memfd_create("katana"), ftruncate, mmap shared RW, close;
+# the code is written and made R+X.  The name is written at the patch
+# memory's start for the call (it is zeroed again after).
+define katana-stub-place
+  set {unsigned long}$k_base = 0x0000616e6174616b
+  katana-syscall 319 $k_base 1
+  set {unsigned long}$k_base = 0
+  if $k_sc_ret < 0
+    set $k_err = 4
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+  set $k_fd = $k_sc_ret
+  katana-syscall 77 $k_fd $k_map_size
+  if $k_sc_ret != 0
+    set $k_err = 4
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+  katana-syscall 9 0 $k_map_size 3 1 $k_fd 0
+  if $k_sc_ret < 0 && $k_sc_ret > -4096
+    set $k_err = 4
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+  set $k_stub_base = $k_sc_ret
+  set $k_stub_new = 1
+  katana-syscall 3 $k_fd
+  set $k_fd = -1
+  katana-stub-write
+  katana-syscall 10 $k_stub_base $k_code_size 5
+  if $k_sc_ret != 0
+    set $k_err = 4
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+end
+document katana-stub-place
+Internal: put katana's stub into the process.
+end
+
+# ------------------------------------------------------------------ safe point
+define katana-frame-1
+  printf "katana-frame %d %d 0x%lx\n", $_thread, $katana_lvl, $pc
+  set $katana_lvl = $katana_lvl + 1
+end
+document katana-frame-1
+Internal: one line per frame for the safe-point check.
+end
+
+define katana-frames-1
+  set $katana_lvl = 0
+  frame apply all -q -s katana-frame-1
+end
+document katana-frames-1
+Internal: every frame of this thread.
+end
+
+define katana-check-frames
+  eval "pipe thread apply all -q -s katana-frames-1 | @KATANA@ gdb-helper frames %d", $k_session
+  katana-helper-check
+  eval "source /tmp/katana-gdb-%d/frames.gdb", $k_session
+end
+document katana-check-frames
+Internal: is any thread inside what the operation changes?  ($k_blocked)
+end
+
+# Wait for a safe point: temporary breakpoints where the blocking frames
+# return, the target runs, until no thread is inside or the wait is over.
+# The wait is a one-shot POSIX timer in the target whose SIGURG stops it
+# (GDB takes the signal; SIGURG is ignored by default should GDB die).
+define katana-safe-point
+  katana-check-frames
+  if $k_blocked && $k_wait_ms > 0
+    katana-timer-arm
+    set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
+    handle SIGURG stop noprint nopass
+    set $k_urg = 1
+    set scheduler-locking off
+    set $k_left = 1
+    while $k_blocked && $k_left
+      katana-wait-breaks
+      if $k_nwait > 0
+        set $k_wait_last = $bpnum
+        set $k_wait_first = $bpnum - $k_nwait + 1
+      end
+      continue
+      if $k_wait_last >= $k_wait_first
+        eval "delete %d-%d", $k_wait_first, $k_wait_last
+        set $k_wait_last = -1
+      end
+      katana-timer-left
+      katana-check-frames
+    end
+    handle SIGURG nostop noprint pass
+    set $k_urg = 0
+    katana-restore-scheduler-locking
+    katana-timer-disarm
+  end
+  if $k_blocked
+    set $k_err = 5
+    katana-fail
+  end
+end
+document katana-safe-point
+Internal: wait (up to $k_wait_ms) until no thread is inside the changed code.
+end
+
+# timer_create(CLOCK_MONOTONIC, {SIGEV_SIGNAL, SIGURG}, &id), then
+# timer_settime(id, 0, {0, wait}); structures in the stub's scratch area.
+define katana-timer-arm
+  set $k_scr = $k_stub_base + $k_scratch_off
+  set {unsigned long}($k_scr) = 0
+  set {int}($k_scr + 8) = 23
+  set {int}($k_scr + 12) = 0
+  set {unsigned long}($k_scr + 16) = 0
+  set {unsigned long}($k_scr + 80) = 0
+  set {unsigned long}($k_scr + 88) = 0
+  set {unsigned long}($k_scr + 96) = $k_wait_ms / 1000
+  set {unsigned long}($k_scr + 104) = ($k_wait_ms % 1000) * 1000000
+  katana-syscall 222 1 $k_scr $k_scr+64
+  if $k_sc_ret != 0
+    set $k_err = 7
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+  set $k_timer = {int}($k_scr + 64)
+  katana-syscall 223 $k_timer 0 $k_scr+80 0
+end
+document katana-timer-arm
+Internal: arm the wait's deadline in the target.
+end
+
+define katana-timer-left
+  set $k_scr = $k_stub_base + $k_scratch_off
+  katana-syscall 224 $k_timer $k_scr+112
+  set $k_left = {unsigned long}($k_scr + 128) + {unsigned long}($k_scr + 136)
+  if $k_sc_ret != 0
+    set $k_left = 0
+  end
+end
+document katana-timer-left
+Internal: is there time left ($k_left)?
+end
+
+define katana-timer-disarm
+  if $k_timer >= 0
+    katana-syscall 226 $k_timer
+    set $k_timer = -1
+  end
+end
+document katana-timer-disarm
+Internal: delete the wait's timer (a pending signal of it goes too).
+end
+
+# ------------------------------------------------------------------ stub call
+# katana-stub-call OP INDEX: run the stub on this thread without an inferior
+# call.  The request holds the thread's own rip/rsp/rdi/orig_rax (the stub
+# resumes the thread by itself should GDB die meanwhile); GDB stops it at
+# the return of the stub's getpid and restores every register.
+define katana-stub-call
+  set $k_req = $k_stub_base + $k_req_off
+  set {unsigned long}($k_req) = $arg0
+  set {unsigned long}($k_req + 8) = $arg1
+  set {unsigned long}($k_req + 16) = $k_stub_base + $k_code_size
+  set {unsigned long}($k_req + 24) = $rip
+  set {long}($k_req + 32) = -1
+  set {unsigned long}($k_req + 40) = 0
+  set {unsigned long}($k_req + 48) = 0
+  set {unsigned long}($k_req + 56) = $rsp
+  set {unsigned long}($k_req + 64) = $rdi
+  set {long}($k_req + 72) = $orig_rax
+  set $k_cv_rax = $rax
+  set $k_cv_rbx = $rbx
+  set $k_cv_rcx = $rcx
+  set $k_cv_rdx = $rdx
+  set $k_cv_rsi = $rsi
+  set $k_cv_rdi = $rdi
+  set $k_cv_rbp = $rbp
+  set $k_cv_rsp = $rsp
+  set $k_cv_r8 = $r8
+  set $k_cv_r9 = $r9
+  set $k_cv_r10 = $r10
+  set $k_cv_r11 = $r11
+  set $k_cv_r12 = $r12
+  set $k_cv_r13 = $r13
+  set $k_cv_r14 = $r14
+  set $k_cv_r15 = $r15
+  set $k_cv_rip = $rip
+  set $k_cv_eflags = $eflags
+  set $k_cv_orig_rax = $orig_rax
+  set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
+  set $k_stub_ok = 0
+  set $orig_rax = -1
+  set $rdi = $k_req
+  set $rsp = ((unsigned long)$rsp - 1024) & ~0xfUL
+  set $rip = $k_stub_base
+  katana-quiet
+  catch syscall 39
+  set $k_catch = $bpnum
+  set scheduler-locking on
+  eval "thread apply %d -q -s katana-stub-run", $_thread
+  eval "delete %d", $k_catch
+  katana-loud
+  set $rax = $k_cv_rax
+  set $rbx = $k_cv_rbx
+  set $rcx = $k_cv_rcx
+  set $rdx = $k_cv_rdx
+  set $rsi = $k_cv_rsi
+  set $rdi = $k_cv_rdi
+  set $rbp = $k_cv_rbp
+  set $rsp = $k_cv_rsp
+  set $r8 = $k_cv_r8
+  set $r9 = $k_cv_r9
+  set $r10 = $k_cv_r10
+  set $r11 = $k_cv_r11
+  set $r12 = $k_cv_r12
+  set $r13 = $k_cv_r13
+  set $r14 = $k_cv_r14
+  set $r15 = $k_cv_r15
+  set $rip = $k_cv_rip
+  set $eflags = $k_cv_eflags
+  set $orig_rax = $k_cv_orig_rax
+  katana-restore-scheduler-locking
+  set $k_stub_result = {long}($k_req + 32)
+  if $k_stub_ok == 0
+    # a fault in the stub: drop the signal rather than let it kill the target
+    queue-signal 0
+    set $k_err = 8
+    katana-fail
+  end
+end
+document katana-stub-call
+Internal: katana-stub-call OP INDEX runs the in-target stub (1 commit, 2 revert).
+end
+
+define katana-stub-run
+  set $k_n = 0
+  while $k_n < 8 && $k_stub_ok == 0
+    continue
+    if $pc == $k_stub_base + $k_stub_resume_off && {unsigned long}($k_req + 48) == 1 && (long)$rax != -38
+      set $k_stub_ok = 1
+    end
+    if $k_stub_ok == 0 && ($_siginfo.si_signo == 11 || $_siginfo.si_signo == 7 || $_siginfo.si_signo == 4 || $_siginfo.si_signo == 8)
+      set $k_n = 100
+    end
+    set $k_n = $k_n + 1
+  end
+end
+document katana-stub-run
+Internal: let the stub run to its getpid return.
+end
+
+# ------------------------------------------------------------------ undo
+# Before the commit everything katana did is taken back, in reverse.
+define katana-undo
+  if $k_urg
+    katana-quiet
+    handle SIGURG nostop noprint pass
+    katana-loud
+    set $k_urg = 0
+  end
+  if $k_wait_last >= $k_wait_first
+    katana-quiet
+    eval "delete %d-%d", $k_wait_first, $k_wait_last
+    katana-loud
+    set $k_wait_last = -1
+  end
+  set $k_sv_lock = $k_sv_lock0
+  katana-restore-scheduler-locking
+  if $k_timer >= 0
+    katana-timer-disarm
+  end
+  if $k_fd >= 0
+    katana-syscall 3 $k_fd
+    set $k_fd = -1
+  end
+  if $k_reg_written && $k_stub_new == 0
+    katana-registry-undo
+  end
+  if $k_stub_new
+    katana-syscall 11 $k_stub_base $k_map_size
+    set $k_stub_new = 0
+  end
+  if $k_base
+    katana-syscall 11 $k_base $k_alloc_size
+    set $k_base = 0
+  end
+end
+document katana-undo
+Internal: release what a failed katana command allocated.
+end
+
+define katana-report
+  if $k_err == 1
+    printf "katana: cannot map %lu bytes of patch memory in the process (mmap: %ld)\n", $k_alloc_size, $k_sc_ret
+  end
+  if $k_err == 2
+    echo katana: the patch memory does not read back as written; nothing was committed\n
+  end
+  if $k_err == 3
+    echo katana: mprotect of the patch memory failed; nothing was committed\n
+  end
+  if $k_err == 4
+    printf "katana: cannot place katana's stub in the process (system call error %ld)\n", $k_err_no
+  end
+  if $k_err == 5
+    set $k_exit = 4
+    eval "shell cat /tmp/katana-gdb-%d/blockers.txt >&2", $k_session
+    printf "katana: not safe to switch within %ld ms: the threads above are inside code the patch changes; nothing was changed (retry, or give more time with --wait SECONDS)\n", $k_wait_ms
+  end
+  if $k_err == 6
+    printf "katana: the stub refused the switch (error %ld); nothing was changed\n", $k_stub_result
+  end
+  if $k_err == 7
+    printf "katana: cannot arm the wait's timer in the process (error %ld)\n", $k_err_no
+  end
+  if $k_err == 8
+    echo katana: the stub did not come back to GDB; the thread's registers were restored\n
+  end
+  if $k_err == 0 && $k_exit == 1 && $k_stage > 2
+    printf "katana: failed at step %d (a GDB error above or a lost target); what katana allocated was released\n", $k_stage
+  end
+end
+document katana-report
+Internal: say why a katana command failed.
+end
+
+# ------------------------------------------------------------------ commands
+define katana apply
+  if $argc == 0
+    katana-start apply
+  end
+  if $argc == 1
+    katana-start apply $arg0
+  end
+  if $argc == 2
+    katana-start apply $arg0 $arg1
+  end
+  if $argc == 3
+    katana-start apply $arg0 $arg1 $arg2
+  end
+  if $argc > 3
+    katana-start apply $arg0 $arg1 $arg2 $arg3
+  end
+  katana-op 1
+end
+document katana apply
+Apply a patch to this process: katana apply FILE.po [--wait SECONDS]
+Checks the build-id and the old code of every function the patch replaces,
+maps the new code near the old, waits (default 5 s) until no thread runs in
+a function the patch changes, and redirects every function in one step in
+the process (never half-patched).  Any failure leaves the process exactly
+as it was.  Prints one summary line.  See also katana unsafe, katana revert.
+end
+
+define katana unsafe
+  if $argc == 0
+    katana-start unsafe
+  end
+  if $argc == 1
+    katana-start unsafe $arg0
+  end
+  if $argc > 1
+    katana-start unsafe $arg0 $arg1
+  end
+  katana-op 2
+end
+document katana unsafe
+List what stops a patch from being applied now: katana unsafe FILE.po
+The unsafe functions with their addresses in this process, every thread and
+frame inside one, and whether katana apply could commit right now.
+end
+
+define katana status
+  if $argc == 0
+    katana-start status
+  end
+  if $argc > 0
+    katana-start status $arg0
+  end
+  katana-op 3
+end
+document katana status
+List the patches applied to this process: katana status
+Read from the registry katana keeps in the process, so another GDB session
+(or katana status PID) sees the same.
+end
+
+define katana revert
+  if $argc == 0
+    katana-start revert
+  end
+  if $argc == 1
+    katana-start revert $arg0
+  end
+  if $argc == 2
+    katana-start revert $arg0 $arg1
+  end
+  if $argc == 3
+    katana-start revert $arg0 $arg1 $arg2
+  end
+  if $argc > 3
+    katana-start revert $arg0 $arg1 $arg2 $arg3
+  end
+  katana-op 4
+end
+document katana revert
+Revert the most recent patch: katana revert [FILE.po] [--wait SECONDS]
+Waits for a safe point like apply, puts the original code back in one step
+in the process and releases the patch's memory.  Patches are reverted most
+recent first.
+end
+
+set $k_session = 0
+set $k_quiet = 0
+set $k_stub_syms = 0
+set $k_exit = 0

@@ -353,6 +353,7 @@ void plan_close(struct plan *p)
 		for (i = 0; i < po_nfuncs(p->po); i++)
 			free(p->func_bytes[i]);
 	free(p->func_bytes);
+	free(p->func_room);
 	free(p->func_read);
 	free(p->syms);
 	for (i = 1; i < 5; i++)
@@ -567,7 +568,8 @@ int plan_reads(struct plan *p, const struct plan_read **reads, size_t *n)
 		goto out;
 	p->func_read = calloc(nf ? nf : 1, sizeof(*p->func_read));
 	p->func_bytes = calloc(nf ? nf : 1, sizeof(*p->func_bytes));
-	if (!p->func_read || !p->func_bytes)
+	p->func_room = calloc(nf ? nf : 1, sizeof(*p->func_room));
+	if (!p->func_read || !p->func_bytes || !p->func_room)
 		return -ENOMEM;
 	if (p->info->build_id_len) {
 		uint64_t va;
@@ -590,7 +592,9 @@ int plan_reads(struct plan *p, const struct plan_read **reads, size_t *n)
 		if (!(f->flags & PO_FUNC_CHANGED))
 			continue;
 		p->func_read[i] = p->nreads;
-		err = add_read(p, p->target->bias + f->old_value, f->old_size,
+		/* short functions: also read the padding a jump may use */
+		p->func_room[i] = plan_obj_room(p, p->target, f->old_value, f->old_size, 14);
+		err = add_read(p, p->target->bias + f->old_value, p->func_room[i],
 			       PLAN_READ_FUNC, plan_asprintf("func '%s'", f->name));
 	}
 	for (i = 1; i < p->nsyms && !err; i++) {
@@ -671,15 +675,15 @@ int plan_verify(struct plan *p, const struct plan_dump *d, size_t n)
 		if (p->func_read[i] == (size_t)-1)
 			continue;
 		b = &d[p->func_read[i]];
-		cs = po_checksum(b->data, b->len, f->masks, f->nmasks);
+		cs = po_checksum(b->data, f->old_size, f->masks, f->nmasks);
 		if (cs != f->old_csum) {
 			plan_msg(PLAN_ERROR, "plan: '%s': func '%s' (%s) at 0x%" PRIx64 ": checksum 0x%016" PRIx64 " in the process, the patch expects 0x%016" PRIx64 "; the process runs other code (already patched, or another build)\n",
 				 p->po_name, f->name, f->cu, p->reads[p->func_read[i]].addr,
 				 cs, f->old_csum);
 			return -PLAN_EWRONG_TARGET;
 		}
-		if (f->old_size < 5) {
-			plan_msg(PLAN_ERROR, "plan: '%s': func '%s' (%s): only %" PRIu64 " bytes long, too short for a 5-byte jump; cannot redirect it\n",
+		if (p->func_room[i] < 5) {
+			plan_msg(PLAN_ERROR, "plan: '%s': func '%s' (%s): only %" PRIu64 " bytes long and another symbol follows it at once, too short for a 5-byte jump; cannot redirect it\n",
 				 p->po_name, f->name, f->cu, f->old_size);
 			return -PLAN_EREFUSED;
 		}

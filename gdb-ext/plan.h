@@ -193,6 +193,46 @@ int plan_check_frames(struct plan *p, const char *text,
 /* The GDB user commands that print the frames text. */
 const char *plan_frames_gdb(void);
 
+/* Generic form: frames against any list of ranges (revert checks the
+ * ranges of a registry record, not of a plan).  label names the object in
+ * messages.  Same results as plan_check_frames; blocks[i].func and .cu point
+ * into ranges. */
+int plan_frames_check(const char *label, const struct plan_range *ranges, size_t nranges,
+		      const char *text, struct plan_block **blocks, size_t *nblocks,
+		      uint64_t **rets, size_t *nrets);
+
+/* ------------------------------------------------------- registry */
+/* The in-target registry (stub.h) as GDB dumps it: the bytes of
+ * [stub + KSTUB_REG_OFF, stub + KSTUB_MAP_SIZE).  Addresses inside it are
+ * target addresses; these functions translate and bounds-check them. */
+#define PLAN_REG_LEN ((size_t)(KSTUB_MAP_SIZE - KSTUB_REG_OFF))
+struct plan_reg {
+	uint64_t stub;			/* start of the stub mapping */
+	uint8_t *data;			/* PLAN_REG_LEN bytes, owned */
+	struct kstub_registry *r;	/* = data */
+};
+/* A fresh registry for a stub about to be placed at stub. */
+int plan_reg_new(struct plan_reg *g, uint64_t stub);
+/* Parse a dump; -EPROTO (one message) if it is not a katana registry of
+ * this version or a record points outside the mapping. */
+int plan_reg_parse(struct plan_reg *g, uint64_t stub, const void *data, size_t len);
+void plan_reg_free(struct plan_reg *g);
+/* Tables of record i (validated by plan_reg_parse); NULL if none. */
+const struct kstub_site *plan_reg_sites(const struct plan_reg *g, size_t i);
+const struct kstub_region *plan_reg_regions(const struct plan_reg *g, size_t i);
+const char *plan_reg_site_name(const struct plan_reg *g, size_t i, size_t site);
+/* Before staging p: refuses (-PLAN_EREFUSED, one message) a PO already
+ * applied (same hash) and sites overlapping an applied patch's sites. */
+int plan_reg_check(const struct plan_reg *g, const struct plan *p, const uint8_t hash[8]);
+/* Appends p's record (STAGED) with its tables; *index receives its slot.
+ * -ENOSPC when the registry is full. */
+int plan_reg_add(struct plan_reg *g, const struct plan *p, const char *name,
+		 const uint8_t hash[8], size_t *index);
+/* Unsafe ranges for reverting record i: its executable regions (the new
+ * code goes away) and its sites.  malloc'd; names point into g. */
+int plan_reg_revert_ranges(const struct plan_reg *g, size_t i,
+			   struct plan_range **ranges, size_t *n);
+
 /* ------------------------------------------------------- output */
 /* DIR/NAME.bin per region (for `restore DIR/NAME.bin binary ADDR`, which
  * loads file offset 0 at ADDR), DIR/sites.bin (struct kstub_site[]) and

@@ -222,3 +222,49 @@ int plan_obj_irelative(struct plan *p, struct plan_obj *o, uint64_t value,
 	}
 	return -ENOENT;
 }
+
+/* Bytes from vaddr that belong to the function there: its size, plus the
+ * alignment padding after it when the function is shorter than want (a
+ * 4-byte "lea; ret" has room for a 5-byte jump if nothing starts in the
+ * next byte).  The padding ends at the next symbol of .symtab or at the end
+ * of the section; without a .symtab only size is known. */
+uint64_t plan_obj_room(struct plan *p, struct plan_obj *o, uint64_t vaddr,
+		       uint64_t size, uint64_t want)
+{
+	uint64_t end = vaddr + want;
+	Elf_Scn *scn = NULL;
+	size_t i;
+
+	(void)p;
+	if (size >= want || !o->symtab)
+		return size;
+	while ((scn = elf_nextscn(o->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) &&
+		    vaddr >= sh.sh_addr && vaddr < sh.sh_addr + sh.sh_size) {
+			if (!(sh.sh_flags & SHF_EXECINSTR))
+				return size;
+			if (sh.sh_addr + sh.sh_size < end)
+				end = sh.sh_addr + sh.sh_size;
+			break;
+		}
+	}
+	if (!scn)
+		return size;
+	for (i = 0; i < o->nsymtab; i++) {
+		GElf_Sym s;
+
+		if (!gelf_getsym(o->symtab, (int)i, &s) || s.st_shndx == SHN_UNDEF ||
+		    s.st_shndx >= SHN_LORESERVE || GELF_ST_TYPE(s.st_info) == STT_SECTION ||
+		    GELF_ST_TYPE(s.st_info) == STT_FILE)
+			continue;
+		/* another symbol inside [vaddr + size, end): the padding stops there;
+		 * one starting inside the function itself (an alias) is fine */
+		if (s.st_value > vaddr && s.st_value >= vaddr + size && s.st_value < end)
+			end = s.st_value;
+		if (s.st_value > vaddr && s.st_value < vaddr + size)
+			continue;
+	}
+	return end > vaddr + size ? end - vaddr : size;
+}

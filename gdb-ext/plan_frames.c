@@ -27,13 +27,18 @@ struct frame {
 	uint64_t pc;
 };
 
-static const struct plan_range *unsafe_at(const struct plan *p, uint64_t pc)
+struct rset {
+	const struct plan_range *v;
+	size_t n;
+};
+
+static const struct plan_range *unsafe_at(const struct rset *p, uint64_t pc)
 {
 	size_t i;
 
-	for (i = 0; i < p->nunsafe; i++)
-		if (pc >= p->unsafe[i].start && pc < p->unsafe[i].end)
-			return &p->unsafe[i];
+	for (i = 0; i < p->n; i++)
+		if (pc >= p->v[i].start && pc < p->v[i].end)
+			return &p->v[i];
 	return NULL;
 }
 
@@ -41,6 +46,20 @@ int plan_check_frames(struct plan *p, const char *text,
 		      struct plan_block **blocks, size_t *nblocks,
 		      uint64_t **rets, size_t *nrets)
 {
+	*blocks = NULL;
+	*rets = NULL;
+	*nblocks = *nrets = 0;
+	if (p->state < PLAN_RESOLVED)
+		return -PLAN_ESTATE;
+	return plan_frames_check(p->po_name, p->unsafe, p->nunsafe, text, blocks, nblocks,
+				 rets, nrets);
+}
+
+int plan_frames_check(const char *label, const struct plan_range *ranges, size_t nranges,
+		      const char *text, struct plan_block **blocks, size_t *nblocks,
+		      uint64_t **rets, size_t *nrets)
+{
+	const struct rset rs = { ranges, nranges }, *p = &rs;
 	struct frame *fr = NULL;
 	size_t nf = 0, cap = 0, i, j;
 	const char *line = text;
@@ -49,8 +68,6 @@ int plan_check_frames(struct plan *p, const char *text,
 	*blocks = NULL;
 	*rets = NULL;
 	*nblocks = *nrets = 0;
-	if (p->state < PLAN_RESOLVED)
-		return -PLAN_ESTATE;
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		int t, l, used = 0;
@@ -75,7 +92,7 @@ int plan_check_frames(struct plan *p, const char *text,
 	}
 	if (!nf) {
 		plan_msg(PLAN_ERROR, "plan: '%s': no frames in GDB's stack walk (want lines 'katana-frame THREAD LEVEL PC')\n",
-			 p->po_name);
+			 label);
 		return -EINVAL;
 	}
 	*blocks = calloc(nf, sizeof(**blocks));
@@ -99,7 +116,7 @@ int plan_check_frames(struct plan *p, const char *text,
 		(*blocks)[(*nblocks)++] = (struct plan_block){ fr[i].thread, fr[i].level,
 							      fr[i].pc, u->name, u->cu };
 		plan_msg(PLAN_INFO, "plan: '%s': thread %d frame #%d (pc 0x%" PRIx64 ") is in '%s'%s%s%s\n",
-			 p->po_name, fr[i].thread, fr[i].level, fr[i].pc, u->name,
+			 label, fr[i].thread, fr[i].level, fr[i].pc, u->name,
 			 u->cu[0] ? " (" : "", u->cu, u->cu[0] ? ")" : "");
 		err = -PLAN_EUNSAFE;
 		/* is this the outermost blocked frame of its thread? */

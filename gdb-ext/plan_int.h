@@ -64,6 +64,8 @@ struct plan {
 	size_t build_id_read;		/* index, or (size_t)-1 */
 	size_t *func_read;		/* per po_func, (size_t)-1 for new */
 	uint8_t **func_bytes;		/* dumped old bytes per po_func */
+	uint64_t *func_room;		/* bytes a site may overwrite per po_func:
+					 * its size, or with the padding after it */
 
 	/* sizes known at open, used for hints and layout */
 	uint64_t sec_off[PO_SEC_NFIXED];	/* offset in its region */
@@ -107,5 +109,7 @@ int plan_obj_build_id(struct plan *p, struct plan_obj *o, uint64_t *vaddr,
 		      uint8_t *id, size_t *len);
 int plan_obj_irelative(struct plan *p, struct plan_obj *o, uint64_t value,
 		       uint64_t *r_offset);
+uint64_t plan_obj_room(struct plan *p, struct plan_obj *o, uint64_t vaddr,
+		       uint64_t size, uint64_t want);
 
 #endif

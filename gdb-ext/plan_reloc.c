@@ -242,9 +242,9 @@ static int make_sites(struct plan *p)
 			memcpy(k->jump, "\xff\x25\x00\x00\x00\x00", 6);
 			memcpy(k->jump + 6, &k->new_addr, 8);
 		}
-		if (f->old_size < k->len) {
-			plan_msg(PLAN_ERROR, "plan: '%s': func '%s' (%s): only %" PRIu64 " bytes long, the %u-byte jump to 0x%" PRIx64 " does not fit\n",
-				 p->po_name, f->name, f->cu, f->old_size, k->len,
+		if (p->func_room[i] < k->len) {
+			plan_msg(PLAN_ERROR, "plan: '%s': func '%s' (%s): only %" PRIu64 " bytes long (with padding), the %u-byte jump to 0x%" PRIx64 " does not fit\n",
+				 p->po_name, f->name, f->cu, p->func_room[i], k->len,
 				 k->new_addr);
 			return -PLAN_EREFUSED;
 		}

@@ -4,10 +4,15 @@
  * registry through GDB.  Layout is fixed: little-endian x86-64, no
  * pointers (addresses are uint64_t), sizes asserted below.
  *
- * Memory layout of the stub mapping (one memfd mapping named "katana"):
- *   [0, KSTUB_CODE_SIZE)            the stub's code (katana-stub.bin), R+X
- *   [KSTUB_CODE_SIZE, +reg size)    struct kstub_registry, then the site
- *                                   and region tables it points at, RW
+ * Memory layout of the stub mapping (one memfd mapping named "katana",
+ * KSTUB_MAP_SIZE bytes; /proc/PID/maps shows "/memfd:katana (deleted)"):
+ *   [0, KSTUB_CODE_SIZE)              the stub's code (katana-stub.bin), R+X
+ *   [KSTUB_REG_OFF, +registry)        struct kstub_registry, RW
+ *   [KSTUB_REQ_OFF, +request)         struct kstub_request GDB fills
+ *   [KSTUB_SCRATCH_OFF, +0x100)       scratch for injected system calls'
+ *                                     arguments (timer, memfd name)
+ *   [KSTUB_HEAP_OFF, KSTUB_MAP_SIZE)  the patches' site, region and name
+ *                                     tables, allocated upwards (heap_used)
  * See doc/apply-design.md.
  */
 #ifndef KATANA_STUB_H
@@ -19,6 +24,11 @@
 #define KSTUB_VERSION 1
 #define KSTUB_CODE_SIZE 0x2000		/* code area, page aligned */
 #define KSTUB_MAX_PATCHES 64
+#define KSTUB_MAP_SIZE 0x40000		/* the whole stub mapping */
+#define KSTUB_REG_OFF KSTUB_CODE_SIZE
+#define KSTUB_REQ_OFF (KSTUB_CODE_SIZE + 0x2000)
+#define KSTUB_SCRATCH_OFF (KSTUB_REQ_OFF + 0x100)
+#define KSTUB_HEAP_OFF (KSTUB_CODE_SIZE + 0x3000)
 #define KSTUB_JUMP_MAX 16		/* bytes of a site's jump (5 or 14 used) */
 #define KSTUB_SITE_PROT 5		/* PROT_READ|PROT_EXEC: what the stub leaves
 					 * a site's page(s) with after writing */
@@ -42,7 +52,10 @@ enum kstub_state {
 struct kstub_site {
 	uint64_t addr;			/* old function's entry in the target */
 	uint32_t len;			/* bytes replaced: 5 (jmp rel32) or 14 */
-	uint32_t flags;
+	uint32_t name_off;		/* the function's name (NUL-terminated) at
+					 * this many bytes from the start of the
+					 * site table; 0: none.  Not used by the
+					 * stub, read by `katana status` */
 	uint8_t orig[KSTUB_JUMP_MAX];	/* what was there (checked before writing) */
 	uint8_t jump[KSTUB_JUMP_MAX];	/* what goes there */
 	uint64_t new_addr;		/* where the jump goes (for status) */
@@ -72,7 +85,7 @@ struct kstub_registry {
 	uint32_t version;		/* KSTUB_VERSION */
 	uint32_t npatches;		/* entries used in patches[] */
 	uint64_t size;			/* bytes of the whole stub mapping */
-	uint64_t heap_used;		/* bytes used after the registry (tables) */
+	uint64_t heap_used;		/* bytes used from KSTUB_HEAP_OFF (tables) */
 	struct kstub_patch patches[KSTUB_MAX_PATCHES];
 };
 
@@ -102,5 +115,7 @@ _Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
 _Static_assert(sizeof(struct kstub_region) == 24, "kstub_region layout");
 _Static_assert(sizeof(struct kstub_patch) == 112, "kstub_patch layout");
 _Static_assert(sizeof(struct kstub_request) == 80, "kstub_request layout");
+_Static_assert(KSTUB_REG_OFF + sizeof(struct kstub_registry) <= KSTUB_REQ_OFF,
+	       "registry fits before the request");
 
 #endif
