@@ -13,6 +13,7 @@ enum katana_exit {
 
 int cmd_gen(int argc, char **argv);	/* argv[0] is "gen" */
 int cmd_show(int argc, char **argv);	/* argv[0] is "show" */
+int cmd_standalone(int argc, char **argv);	/* apply, revert, unsafe, status */
 int cmd_gdb_helper(int argc, char **argv);	/* argv[0] is "gdb-helper"; hidden */
 
 #endif

@@ -993,6 +993,12 @@ int cmd_gdb_helper(int argc, char **argv)
 	if (argc < 3 || parse_u64(argv[2], &n) || !n)
 		return usage("usage: katana gdb-helper VERB SESSION ... (called by the katana GDB commands)");
 	verb = argv[1];
+	/* the standalone command hands us its own stdout/stderr (GDB's are
+	 * not shown) */
+	if (getenv("KATANA_STDOUT_FD"))
+		dup2(atoi(getenv("KATANA_STDOUT_FD")), 1);
+	if (getenv("KATANA_STDERR_FD"))
+		dup2(atoi(getenv("KATANA_STDERR_FD")), 2);
 	po_set_print(print_po);
 	plan_set_print(print_plan);
 	if (!strcmp(verb, "start"))

@@ -9,11 +9,21 @@ static const char usage[] =
 "       katana show [--json] FILE.po\n"
 "       katana -g [-o OUT] OLD_DIR NEW_DIR EXE   (same as gen)\n"
 "       katana -l FILE.po                        (same as show)\n"
+"       katana apply [-s] [--wait SECONDS] FILE.po PID|--remote HOST:PORT\n"
+"       katana revert [-s] [--wait SECONDS] [FILE.po] PID|--remote HOST:PORT\n"
+"       katana unsafe FILE.po PID|--remote HOST:PORT\n"
+"       katana status PID|--remote HOST:PORT\n"
 "       katana --version | --help\n"
 "\n"
 "  gen   diff the object files of two builds of EXE (an executable or a\n"
 "        shared library) and write a Patch Object (default OLD_DIR/EXE.po)\n"
 "  show  print what a Patch Object contains; --json for tools\n"
+"  apply patch a running process (through GDB: attached to PID, or to a\n"
+"        gdbserver with --remote); waits up to --wait seconds (default 5)\n"
+"        for a safe point; -s leaves the process stopped afterwards\n"
+"  revert undo the most recent patch;  unsafe  what blocks a patch now;\n"
+"  status the patches applied to a process\n"
+"  In GDB: source PREFIX/share/katana/katana.gdb, then help katana.\n"
 "\n"
 "exit status: 0 success, 1 error, 2 usage error, 3 gen found no difference,\n"
 "             4 refused (apply: not safe within the wait, or wrong target)\n";
@@ -38,6 +48,9 @@ int main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (!strcmp(c, "show") || !strcmp(c, "-l"))
 		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(c, "apply") || !strcmp(c, "revert") || !strcmp(c, "unsafe") ||
+	    !strcmp(c, "status"))
+		return cmd_standalone(argc - 1, argv + 1);
 	if (!strcmp(c, "gdb-helper"))	/* for the GDB command set; not in --help */
 		return cmd_gdb_helper(argc - 1, argv + 1);
 	fprintf(stderr, "katana: unknown command '%s'; see 'katana --help'\n", c);

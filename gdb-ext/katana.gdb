@@ -868,6 +868,32 @@ in the process and releases the patch's memory.  Patches are reverted most
 recent first.
 end
 
+# ------------------------------------------------------------------ standalone
+# Used by `katana apply ... PID` (cmd/apply.c), which runs GDB in batch mode.
+define katana-mark
+  katana-session
+  eval "shell @KATANA@ gdb-helper mark %d $arg0", $k_session
+end
+document katana-mark
+Internal: katana-mark NAME records a time (the standalone marks the attach).
+end
+
+# katana-exit STOP: detach (STOP 1: leave the process stopped) and quit
+# GDB with the katana command's exit status.
+define katana-exit
+  if $_thread != 0
+    if $arg0
+      queue-signal SIGSTOP
+    end
+    detach
+  end
+  eval "shell rm -rf /tmp/katana-gdb-%d", $k_session
+  quit $k_exit
+end
+document katana-exit
+Internal: end a standalone katana run.
+end
+
 set $k_session = 0
 set $k_quiet = 0
 set $k_stub_syms = 0
