@@ -899,7 +899,7 @@ static int verb_frames(void)
 		err = -ENOMEM;
 		goto out;
 	}
-	fprintf(s.f, "set $k_blocked = %zu\n", nb);
+	fprintf(s.f, "set $k_blocked = %zu\nset $k_nwait = %zu\n", nb, nr);
 	fprintf(s.f, "define katana-wait-breaks\n");
 	for (i = 0; i < nr; i++)
 		fprintf(s.f, "  tbreak *0x%" PRIx64 "\n", rets[i]);
@@ -974,6 +974,57 @@ static int verb_done(long result)
 	return 0;
 }
 
+/* ------------------------------------------------------------ report */
+/* Why a command failed on the GDB side ($k_err, see katana-report).  The
+ * helper prints it so that it reaches the standalone command's caller too. */
+static int verb_report(long code, long stage, long val, long wait_ms)
+{
+	char *b;
+
+	switch (code) {
+	case 1:
+		fprintf(stderr, "katana: cannot map the patch memory in the process (mmap: %s); nothing was changed\n",
+			strerror((int)-val));
+		break;
+	case 2:
+		fprintf(stderr, "katana: the patch memory does not read back as written; nothing was changed\n");
+		break;
+	case 3:
+		fprintf(stderr, "katana: mprotect of the patch memory failed; nothing was changed\n");
+		break;
+	case 4:
+		fprintf(stderr, "katana: cannot place katana's stub in the process (%s); nothing was changed\n",
+			strerror((int)-val));
+		break;
+	case 5:
+		b = read_file("blockers.txt", NULL, 1);
+		if (b)
+			fputs(b, stderr);
+		free(b);
+		fprintf(stderr, "katana: not safe to switch within %.1f s: the threads above are inside code the patch changes; nothing was changed (retry, or allow more time with --wait SECONDS)\n",
+			wait_ms / 1000.0);
+		return KATANA_EXIT_REFUSED;
+	case 6:
+		fprintf(stderr, "katana: the stub refused the switch (%s); nothing was changed\n",
+			strerror((int)-val));
+		break;
+	case 7:
+		fprintf(stderr, "katana: cannot arm the wait's timer in the process (%s); nothing was changed\n",
+			strerror((int)-val));
+		break;
+	case 8:
+		fprintf(stderr, "katana: the stub did not come back to GDB (a fault?); the thread's registers were restored; check with katana status\n");
+		break;
+	case 9:
+		fprintf(stderr, "katana: no process; attach to one first (attach PID, or target remote HOST:PORT to a gdbserver)\n");
+		break;
+	default:
+		fprintf(stderr, "katana: failed at step %ld (a GDB error, or the target was lost); what katana allocated was released\n",
+			stage);
+	}
+	return KATANA_EXIT_ERROR;
+}
+
 /* ------------------------------------------------------------ main */
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -1003,6 +1054,10 @@ int cmd_gdb_helper(int argc, char **argv)
 	plan_set_print(print_plan);
 	if (!strcmp(verb, "start"))
 		return verb_start((unsigned long)n, argc - 3, argv + 3);
+	if (!strcmp(verb, "report") && argc == 7) {
+		session_dir((unsigned long)n, 0);
+		return verb_report(atol(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
+	}
 	if (session_dir((unsigned long)n, !strcmp(verb, "mark")))
 		return KATANA_EXIT_ERROR;
 	if (!strcmp(verb, "mark") && argc == 4) {

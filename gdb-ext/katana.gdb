@@ -225,6 +225,7 @@ end
 define katana-helper-check
   if $_shell_exitcode != 0
     set $k_exit = $_shell_exitcode
+    set $k_helper_failed = 1
     katana-fail
   end
 end
@@ -259,8 +260,8 @@ define katana-start
   katana-helper-check
   eval "source /tmp/katana-gdb-%d/start.gdb", $k_session
   if $_thread == 0
+    eval "shell @KATANA@ gdb-helper report %d 9 0 0 0", $k_session
     set $k_exit = 1
-    echo katana: no process; attach to one first (attach PID, or target remote HOST:PORT to a gdbserver)\n
     katana-fail
   end
 end
@@ -285,6 +286,9 @@ define katana-op
   set $k_wait_first = 0
   set $k_wait_last = -1
   set $k_urg = 0
+  set $k_err_no = 0
+  set $k_helper_failed = 0
+  set $k_stub_result = 0
   set $k_exit = 1
   set $k_sv_lock0 = $_gdb_setting_str("scheduler-locking")
   set $k_quiet = 0
@@ -370,6 +374,7 @@ define katana-apply-body
   end
   if $k_base == 0
     set $k_err = 1
+    set $k_err_no = $k_sc_ret
     katana-fail
   end
   # 4. the stub, once per process: a memfd named katana
@@ -530,7 +535,7 @@ define katana-safe-point
   if $k_blocked && $k_wait_ms > 0
     katana-timer-arm
     set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
-    handle SIGURG stop noprint nopass
+    handle SIGURG stop print nopass
     set $k_urg = 1
     set scheduler-locking off
     set $k_left = 1
@@ -748,34 +753,16 @@ Internal: release what a failed katana command allocated.
 end
 
 define katana-report
-  if $k_err == 1
-    printf "katana: cannot map %lu bytes of patch memory in the process (mmap: %ld)\n", $k_alloc_size, $k_sc_ret
-  end
-  if $k_err == 2
-    echo katana: the patch memory does not read back as written; nothing was committed\n
-  end
-  if $k_err == 3
-    echo katana: mprotect of the patch memory failed; nothing was committed\n
-  end
-  if $k_err == 4
-    printf "katana: cannot place katana's stub in the process (system call error %ld)\n", $k_err_no
-  end
-  if $k_err == 5
-    set $k_exit = 4
-    eval "shell cat /tmp/katana-gdb-%d/blockers.txt >&2", $k_session
-    printf "katana: not safe to switch within %ld ms: the threads above are inside code the patch changes; nothing was changed (retry, or give more time with --wait SECONDS)\n", $k_wait_ms
+  set $k_rv = 0
+  if $k_err == 1 || $k_err == 4 || $k_err == 7
+    set $k_rv = $k_err_no
   end
   if $k_err == 6
-    printf "katana: the stub refused the switch (error %ld); nothing was changed\n", $k_stub_result
+    set $k_rv = $k_stub_result
   end
-  if $k_err == 7
-    printf "katana: cannot arm the wait's timer in the process (error %ld)\n", $k_err_no
-  end
-  if $k_err == 8
-    echo katana: the stub did not come back to GDB; the thread's registers were restored\n
-  end
-  if $k_err == 0 && $k_exit == 1 && $k_stage > 2
-    printf "katana: failed at step %d (a GDB error above or a lost target); what katana allocated was released\n", $k_stage
+  if $k_err != 0 || $k_helper_failed == 0
+    eval "shell @KATANA@ gdb-helper report %d %d %d %ld %ld", $k_session, $k_err, $k_stage, $k_rv, $k_wait_ms
+    set $k_exit = $_shell_exitcode
   end
 end
 document katana-report
