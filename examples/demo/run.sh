@@ -4,7 +4,9 @@
 #   sh examples/demo/run.sh KATANA BUILD_DIR
 #
 # Builds the buggy server (v0/) and the fixed one (v1/) the way a project
-# would, generates a Patch Object from the difference, and shows it.
+# would, generates a Patch Object from the difference, shows it, then starts
+# the buggy server and fixes it while it runs (katana apply), shows the
+# registry (katana status) and takes the fix back (katana revert).
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -65,9 +67,47 @@ echo "\$ katana show $out/fix.po"
 "$katana" show "$out/fix.po" || die "katana show failed (exit $?)"
 
 # ---------------------------------------------------------------- apply
-# Next step (not yet part of the demo): start "$out/v0/server" (no argument:
-# it serves forever), apply "$out/fix.po" to the running process, and watch
-# the visit numbers become right without a restart.
+heading "Live: start the buggy server (v0) and let it serve"
+log="$out/server.log"
+rm -f "$log"
+"$out/v0/server" >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null' EXIT INT TERM
+# wait for its output (a line per request, every 500 ms)
+wait_lines() { # N: until the log has N lines
+	_n=0
+	while [ "$(wc -l <"$log")" -lt "$1" ]; do
+		kill -0 "$pid" 2>/dev/null || die "the server died: $(cat "$log")"
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || die "the server printed nothing for 20 s"
+		sleep 0.05
+	done
+}
+wait_lines 3
+sed 's/^/  server| /' "$log"
+before=$(wc -l <"$log")
+
+heading "katana apply: patch process $pid while it runs"
+echo "\$ katana apply $out/fix.po $pid"
+"$katana" apply "$out/fix.po" "$pid" || die "katana apply failed (exit $?)"
+wait_lines $((before + 3))
+echo
+echo "  (the same process, pid $pid, never restarted:)"
+sed -n "$((before + 1)),\$p" "$log" | sed 's/^/  server| /'
+
+heading "katana status: what the process now runs"
+echo "\$ katana status $pid"
+"$katana" status "$pid" || die "katana status failed (exit $?)"
+
+heading "katana revert: back to the old code, still no restart"
+echo "\$ katana revert $pid"
+"$katana" revert "$pid" || die "katana revert failed (exit $?)"
+before=$(wc -l <"$log")
+wait_lines $((before + 2))
+sed -n "$((before + 1)),\$p" "$log" | sed 's/^/  server| /'
+kill "$pid" 2>/dev/null
+trap - EXIT INT TERM
 
 heading "Done"
-echo "The patch is $out/fix.po; the builds are in $out/v0 and $out/v1."
+echo "The patch is $out/fix.po; the builds are in $out/v0 and $out/v1; the server's"
+echo "output is in $log."
