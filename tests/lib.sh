@@ -692,3 +692,101 @@ gdb_batch() {
 free_port() {
 	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0") or die; print $s->sockport, "\n"'
 }
+
+# ------------------------------------------------------------------ live output
+# (for the apply tests: targets print one line per iteration)
+
+# check_phases FILE REGEX EXPR...: the complete lines of FILE matching the
+# perl REGEX (captures in @c, those of the previous such line in @p) go
+# through the phases EXPR... in order: each line satisfies the current
+# phase's expression or a later one (which becomes current), and the last
+# phase is reached.  E.g. old behaviour, then new, never old again.
+check_phases() {
+	perl -e '
+		my ($f, $re, @e) = @ARGV;
+		our (@c, @p);
+		my @s = map { my $x = $_; eval "sub { $x }" or die "bad expression $x: $@" } @e;
+		my $ph = 0;
+		open my $fh, "<", $f or die "$f: $!\n";
+		while (my $l = <$fh>) {
+			next unless $l =~ /\n\z/ && $l =~ /$re/;
+			@c = ($l =~ /$re/);
+			my $k = $ph;
+			$k++ while $k < @s && !$s[$k]->();
+			if ($k >= @s) {
+				print STDERR "check_phases: line $. fits no phase from #$ph ($e[$ph]): $l";
+				exit 1;
+			}
+			$ph = $k;
+			@p = @c;
+		}
+		if ($ph != $#s) {
+			print STDERR "check_phases: only reached phase #$ph ($e[$ph]) of $#s\n";
+			exit 1;
+		}' "$@" && return 0
+	echo "check_phases: $1 (last 40 lines):" >&2
+	tail -n 40 "$1" | sed 's/^/| /' >&2
+	return 1
+}
+
+# wait_for_expr FILE REGEX EXPR [AFTER] [SECONDS]: wait until a complete
+# line of FILE after line AFTER (default 0) matches REGEX and satisfies
+# EXPR (captures in @c).
+wait_for_expr() {
+	_we_n=$(( ${5:-20} * 20 ))
+	while [ "$_we_n" -gt 0 ]; do
+		if perl -e '
+			my ($f, $re, $x, $after) = @ARGV;
+			our @c;
+			my $s = eval "sub { $x }" or die "bad expression $x: $@";
+			open my $fh, "<", $f or exit 1;
+			while (my $l = <$fh>) {
+				next if $. <= $after;
+				next unless $l =~ /\n\z/ && (@c = ($l =~ /$re/));
+				exit 0 if $s->();
+			}
+			exit 1;' "$1" "$2" "$3" "${4:-0}"; then
+			return 0
+		fi
+		sleep 0.05
+		_we_n=$((_we_n - 1))
+	done
+	echo "wait_for_expr: no line after $((${4:-0})) matching /$2/ with $3 in $1 after ${5:-20} s:" >&2
+	tail -n 40 "$1" | sed 's/^/| /' >&2
+	return 1
+}
+
+# more_lines NAME K: wait until the target NAME printed K more lines.
+more_lines() {
+	_ml=$(wc -l <"$W/$1.out")
+	wait_for_expr "$W/$1.out" "" 1 $((_ml + $2 - 1))
+}
+
+# gdbserver_attach NAME: attach a new gdbserver to target NAME on a free
+# port of 127.0.0.1 and print the port once it listens (log in
+# NAME.gs.log, pid in NAME.gs.pid: killed at exit).  gdbserver --attach
+# exits when GDB detaches: one per katana --remote command.
+gdbserver_attach() {
+	_gp=$(free_port) || return 1
+	rm -f "$W/$1.gs.log"
+	{ gdbserver --attach "127.0.0.1:$_gp" "$(target_pid "$1")" >"$W/$1.gs.log" 2>&1 & }
+	echo $! >"$W/$1.gs.pid"
+	wait_for_line "$W/$1.gs.log" "Listening on port $_gp" >&2 || return 1
+	echo "$_gp"
+}
+
+# start_case NAME DIR [ARGS]: run DIR/v0's program forever, every 20 ms
+# (or with ARGS), as target NAME.
+start_case() {
+	_sn=$1
+	_sd=$2
+	shift 2
+	[ $# -gt 0 ] || set -- 0 20
+	target_start "$_sn" "$_sd/v0/$(case_env "$_sd" RUN)" "$@"
+}
+
+# check_applied FILE TARGET FUNCS: FILE is one success line of katana apply.
+check_applied() {
+	test_line_count = 1 "$1" &&
+	test_grep -E "^katana: applied .fix\.po. to $2: [0-9]+ functions? redirected \($3\), [0-9]+ KiB at 0x[0-9a-f]+, target stopped [0-9]+ ms, total [0-9]+ ms\$" "$1"
+}
