@@ -135,6 +135,60 @@ test_expect_success 'wrong target: onefunc.s patch on the newfunc program is ref
 	test_grep "no katana patches" status.out
 '
 
+# proc_state_is PID LETTER: wait until /proc/PID/stat shows state LETTER.
+proc_state_is() {
+	_pn=250
+	while [ $_pn -gt 0 ]; do
+		[ "$(sed 's/.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.02
+		_pn=$((_pn - 1))
+	done
+	echo "proc_state_is: $1 is not in state $2: $(cat /proc/$1/stat 2>&1)" >&2
+	return 1
+}
+
+test_expect_success 'apply -s: the process is left stopped, SIGCONT resumes it with compute=3N' '
+	d=$(case_dir onefunc O2) &&
+	start_case stop $d &&
+	test_when_finished "target_stop stop" &&
+	pid=$(target_pid stop) &&
+	wait_for_expr $W/stop.out "$ONE_RE" "$ONE_OLD" &&
+	katana_expect 0 apply apply -s $d/fix.po $pid &&
+	check_applied apply.out prog compute &&
+	proc_state_is $pid T &&
+	n=$(wc -l <$W/stop.out) &&
+	check_phases $W/stop.out "$ONE_RE" "$ONE_OLD" &&
+	proc_state_is $pid T &&
+	kill -CONT $pid &&
+	wait_for_expr $W/stop.out "$ONE_RE" "$ONE_NEW" $n &&
+	more_lines stop 3 &&
+	check_phases $W/stop.out "$ONE_RE" "$ONE_OLD" "$ONE_NEW" &&
+	target_alive stop
+'
+
+test_expect_success 'in GDB: katana unsafe, apply --wait, status; then revert in a second session' '
+	d=$(case_dir onefunc O2) &&
+	start_case gdb2 $d &&
+	test_when_finished "target_stop gdb2" &&
+	pid=$(target_pid gdb2) &&
+	wait_for_expr $W/gdb2.out "$ONE_RE" "$ONE_OLD" &&
+	n=$(wc -l <$W/gdb2.out) &&
+	gdb_batch -p $pid -ex "katana unsafe $d/fix.po" -ex "katana apply $d/fix.po --wait 2" \
+		-ex "katana status" -ex detach >gdb1.log 2>&1 &&
+	test_grep -E "^katana: .fix\.po. for .*: 1 unsafe function" gdb1.log &&
+	test_grep -E "^katana: applied .fix\.po. to prog: 1 function redirected \(compute\)" gdb1.log &&
+	test_grep -E "^katana: 1 patch applied" gdb1.log &&
+	wait_for_expr $W/gdb2.out "$ONE_RE" "$ONE_NEW" $n &&
+	n=$(wc -l <$W/gdb2.out) &&
+	gdb_batch -p $pid -ex "katana revert" -ex "katana status" -ex detach >gdb2.log 2>&1 &&
+	test_grep -E "^katana: reverted: original code restored" gdb2.log &&
+	test_grep -E "^katana: 0 patches applied" gdb2.log &&
+	wait_for_expr $W/gdb2.out "$ONE_RE" "$ONE_OLD" $n &&
+	more_lines gdb2 3 &&
+	check_phases $W/gdb2.out "$ONE_RE" "$ONE_OLD" "$ONE_NEW" "$ONE_OLD" &&
+	target_alive gdb2
+'
+
 # usage_error DESC ARGS...: exit 2, nothing on stdout, one "katana CMD:"
 # line that says what is wrong (then the usage summary).
 usage_error() {
@@ -313,6 +367,40 @@ test_expect_success 'shlib: foo_scale() in libfoo.so switches in the running pro
 	check_phases $W/sh.out "$SH_RE" "\$c[1] eq \"length\" && \$c[2] == 100 * \$c[0]" \
 		"\$c[1] eq \"length\" && \$c[2] == 101 * \$c[0] + 5" &&
 	target_alive sh
+'
+
+test_expect_success 'shlib: two patches (libfoo.so, prog); revert undoes the latest, then the named one' '
+	d=$(case_dir shlib) &&
+	"$KATANA" gen -o $d/prog.po $d/v0 $d/v1 prog >gen-prog.out &&
+	start_case sh2 $d &&
+	test_when_finished "target_stop sh2" &&
+	pid=$(target_pid sh2) &&
+	wait_for_line $W/sh2.out "^3: length 300 mm" &&
+	n=$(wc -l <$W/sh2.out) &&
+	katana_expect 0 apply1 apply $d/fix.po $pid &&
+	wait_for_expr $W/sh2.out "$SH_RE" "\$c[2] == 101 * \$c[0] + 5" $n &&
+	n=$(wc -l <$W/sh2.out) &&
+	katana_expect 0 apply2 apply $d/prog.po $pid &&
+	test_grep -E "^katana: applied .prog\.po. to prog: 1 function redirected \(banner\)" apply2.out &&
+	wait_for_expr $W/sh2.out "$SH_RE" "\$c[1] eq \"len\"" $n &&
+	katana_expect 0 status status $pid &&
+	test_grep -E "^katana: 2 patches applied" status.out &&
+	n=$(wc -l <$W/sh2.out) &&
+	katana_expect 0 revert1 revert $pid &&
+	wait_for_expr $W/sh2.out "$SH_RE" "\$c[1] eq \"length\"" $n &&
+	n=$(wc -l <$W/sh2.out) &&
+	katana_expect 0 revert2 revert $d/fix.po $pid &&
+	wait_for_expr $W/sh2.out "$SH_RE" "\$c[2] == 100 * \$c[0]" $n &&
+	more_lines sh2 3 &&
+	check_phases $W/sh2.out "$SH_RE" \
+		"\$c[1] eq \"length\" && \$c[2] == 100 * \$c[0]" \
+		"\$c[1] eq \"length\" && \$c[2] == 101 * \$c[0] + 5" \
+		"\$c[1] eq \"len\" && \$c[2] == 101 * \$c[0] + 5" \
+		"\$c[1] eq \"length\" && \$c[2] == 101 * \$c[0] + 5" \
+		"\$c[1] eq \"length\" && \$c[2] == 100 * \$c[0]" &&
+	katana_expect 0 status2 status $pid &&
+	test_grep -E "^katana: 0 patches applied" status2.out &&
+	target_alive sh2
 '
 
 # KNOWN BUG: the patched foo_scale() increments libfoo.so.s own foo_calls,
