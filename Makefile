@@ -111,6 +111,10 @@ check-one: all
 demo: all
 	@sh examples/demo/run.sh $(CURDIR)/$(KATANA) $(B)/demo
 
+# Benchmark: apply/revert stop time, safe-point scan, patched call cost.
+bench: all
+	@sh bench/apply.sh $(CURDIR)/$(KATANA) $(B)/bench
+
 # libFuzzer harness for the PO reader (needs clang).
 FUZZ := $(B)/fuzz/po_fuzz
 fuzz: $(FUZZ)
@@ -142,5 +146,5 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check check-one demo fuzz fuzz-run install uninstall clean distclean
+.PHONY: all check check-one demo bench fuzz fuzz-run install uninstall clean distclean
 -include $(PO_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(PLAN_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,272 @@
+#!/bin/sh
+# apply.sh - katana's benchmark (make bench).
+#
+#   sh bench/apply.sh KATANA OUT_DIR
+#
+# Builds its own target (bench/src/v0 and v1) and callgrind drivers in
+# OUT_DIR, then measures, in one run, and prints one table:
+#   1. how long `katana apply` / `katana revert` of a 10-function patch stop a
+#      4-thread target (seen from inside it) and take in all, against a bare
+#      `gdb -batch -nx -p PID -ex detach`;
+#   2. `katana unsafe` (the safe-point scan) on 4 and on 50 threads;
+#   3. instructions per call of a patched f0 (entry jmp + new code) against
+#      the new f0 called directly, with callgrind.
+# See bench/README.md.  Environment: REPS (default 5), SCAN_REPS (3),
+# CG_CALLS (100000), CC (gcc), GDB (gdb).
+set -eu
+
+if [ $# -ne 2 ]; then
+	echo "usage: sh bench/apply.sh KATANA OUT_DIR" >&2
+	exit 2
+fi
+katana=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/src
+CC=${CC:-gcc}
+GDB=${GDB:-gdb}
+REPS=${REPS:-5}
+SCAN_REPS=${SCAN_REPS:-3}
+CG_CALLS=${CG_CALLS:-100000}
+CFLAGS="-g -O2"
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+note() {
+	echo "bench: $*" >&2
+}
+
+[ -x "$katana" ] || die "$katana: not an executable (run make first)"
+command -v "$CC" >/dev/null 2>&1 || die "$CC: compiler not found"
+command -v "$GDB" >/dev/null 2>&1 || die "$GDB: not found"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# ---------------------------------------------------------------- build
+# Objects per source under OUT/vN/, compiled from inside src/vN with
+# relative paths (as tests/build-case.sh does), so both builds match.
+for v in v0 v1; do
+	rm -rf "${out:?}/$v"
+	mkdir -p "$out/$v"
+	for s in main.c funcs.c; do
+		(cd "$src/$v" && $CC $CFLAGS -frandom-seed="$s" -c "$s" \
+			-o "$out/$v/${s%.c}.o") || die "compiling $v/$s failed"
+	done
+	$CC $CFLAGS -pthread "$out/$v/main.o" "$out/$v/funcs.o" -o "$out/$v/prog" ||
+		die "linking $v/prog failed"
+done
+rm -f "$out/fix.po"
+"$katana" gen -o "$out/fix.po" "$out/v0" "$out/v1" prog >"$out/gen.log" 2>&1 ||
+	die "katana gen failed (see $out/gen.log)"
+
+# ---------------------------------------------------------------- helpers
+now_ns() {
+	date +%s%N
+}
+# ms A_NS B_NS: B - A in ms
+ms() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'
+}
+# median of the numbers given
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# ratio A B: A / B, "-" if B is 0
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2fx", a / b }'
+}
+
+pid=
+fifo=$out/ctl
+outf=
+lines=0
+stop_target() {
+	if [ -n "$pid" ]; then
+		exec 3>&-
+		kill "$pid" 2>/dev/null || :
+		wait "$pid" 2>/dev/null || :
+		pid=
+	fi
+}
+trap 'stop_target' EXIT
+trap 'exit 1' INT TERM HUP
+
+# start_target N: run v0/prog with N worker threads, its stdin on fd 3
+start_target() {
+	stop_target
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	outf=$out/prog-$1.out
+	: >"$outf"
+	"$out/v0/prog" "$1" <"$fifo" >"$outf" &
+	pid=$!
+	exec 3>"$fifo"
+	lines=0
+	wait_line
+	sleep 0.2	# let the threads start
+	gap	# reset the probe
+}
+# wait_line: until the target has printed one more line
+wait_line() {
+	lines=$((lines + 1))
+	_wl=0
+	while [ "$(wc -l <"$outf")" -lt "$lines" ]; do
+		_wl=$((_wl + 1))
+		[ $_wl -lt 1000 ] || die "target $pid does not answer"
+		kill -0 "$pid" 2>/dev/null || die "target $pid died"
+		sleep 0.01
+	done
+}
+# gap: the target's largest probe gap (ms) since the last call, in g;
+# resets it.  (Not to be called in $(...): lines must be kept.)
+gap() {
+	echo >&3
+	wait_line
+	g=$(sed -n "${lines}p" "$outf" | awk '{ printf "%.1f\n", $2 / 1000 }')
+}
+
+# ---------------------------------------------------------------- 1. apply
+note "apply/revert/gdb attach-detach, $REPS times, 4 threads"
+start_target 4
+a_gap= a_rep= a_wall= r_gap= r_wall= g_gap= g_wall= idle=
+i=0
+while [ $i -lt "$REPS" ]; do
+	i=$((i + 1))
+	t0=$(now_ns)
+	"$katana" apply "$out/fix.po" "$pid" >"$out/apply.log" 2>&1 ||
+		die "katana apply failed: $(cat "$out/apply.log")"
+	t1=$(now_ns)
+	gap
+	a_gap="$a_gap $g"
+	a_wall="$a_wall $(ms "$t0" "$t1")"
+	a_rep="$a_rep $(sed -n 's/.*target stopped \([0-9.]*\) ms.*/\1/p' "$out/apply.log" | tail -n 1)"
+	last_apply=$(ms "$t0" "$t1")
+
+	t0=$(now_ns)
+	"$katana" revert "$pid" >"$out/revert.log" 2>&1 ||
+		die "katana revert failed: $(cat "$out/revert.log")"
+	t1=$(now_ns)
+	gap
+	r_gap="$r_gap $g"
+	r_wall="$r_wall $(ms "$t0" "$t1")"
+
+	# the same period without anything attached
+	sleep "$(awk -v m="$last_apply" 'BEGIN { printf "%.3f", m / 1000 }')"
+	gap
+	idle="$idle $g"
+
+	t0=$(now_ns)
+	"$GDB" -batch -nx -p "$pid" -ex detach >"$out/gdb.log" 2>&1 ||
+		die "gdb attach/detach failed: $(cat "$out/gdb.log")"
+	t1=$(now_ns)
+	gap
+	g_gap="$g_gap $g"
+	g_wall="$g_wall $(ms "$t0" "$t1")"
+done
+# shellcheck disable=SC2086
+{
+	m_a_gap=$(median $a_gap)
+	m_a_rep=$(median $a_rep)
+	m_a_wall=$(median $a_wall)
+	m_r_gap=$(median $r_gap)
+	m_r_wall=$(median $r_wall)
+	m_g_gap=$(median $g_gap)
+	m_g_wall=$(median $g_wall)
+	m_idle=$(median $idle)
+}
+
+# ---------------------------------------------------------------- 2. scan
+# scan N: median total time (ms) and in-target stop of `katana unsafe`,
+# in scan_wall and scan_gap
+scan() {
+	start_target "$1"
+	_w= _g=
+	_i=0
+	while [ $_i -lt "$SCAN_REPS" ]; do
+		_i=$((_i + 1))
+		t0=$(now_ns)
+		_rc=0
+		"$katana" unsafe "$out/fix.po" "$pid" >"$out/unsafe-$1.log" 2>&1 || _rc=$?
+		t1=$(now_ns)
+		# 0: could commit now; 4: a patched function is on a stack
+		case $_rc in 0 | 4) ;; *) die "katana unsafe failed: $(cat "$out/unsafe-$1.log")" ;; esac
+		gap
+		_g="$_g $g"
+		_w="$_w $(ms "$t0" "$t1")"
+	done
+	stop_target
+	# shellcheck disable=SC2086
+	scan_wall=$(median $_w) scan_gap=$(median $_g)
+}
+note "katana unsafe (safe-point scan), $SCAN_REPS times, 4 and 50 threads"
+scan 4
+s4_wall=$scan_wall s4_gap=$scan_gap
+scan 50
+s50_wall=$scan_wall s50_gap=$scan_gap
+per_thr_wall=$(awk -v a="$s50_wall" -v b="$s4_wall" 'BEGIN { printf "%.2f", (a - b) / 46 }')
+per_thr_gap=$(awk -v a="$s50_gap" -v b="$s4_gap" 'BEGIN { printf "%.2f", (a - b) / 46 }')
+
+# ---------------------------------------------------------------- 3. callgrind
+# cg_ipc BIN: callgrind Ir per call of f0 from drive() (inclusive: for the
+# jmp variant callgrind books f0_new as called by f0, so it is included)
+cg_ipc() {
+	valgrind --tool=callgrind --compress-strings=no --compress-pos=no \
+		--callgrind-out-file="$out/$1.callgrind" "$out/$1" "$CG_CALLS" \
+		>"$out/$1.log" 2>&1 || return 1
+	awk '/^fn=/ { indrive = ($0 == "fn=drive"); next }
+		indrive && /^cfn=/ { tof0 = ($0 == "cfn=f0"); next }
+		indrive && tof0 && /^calls=/ { split($0, c, /[= ]/); calls += c[2]; cost = 1; next }
+		cost { ir += $2; cost = 0; tof0 = 0 }
+		END { if (calls) printf "%.2f\n", ir / calls; else exit 1 }' "$out/$1.callgrind"
+}
+cg=
+if command -v valgrind >/dev/null 2>&1; then
+	note "callgrind, $CG_CALLS calls of f0, new and patched"
+	mkdir -p "$out/cg"
+	(cd "$src/callgrind" && $CC $CFLAGS -c drive.c -o "$out/cg/drive.o" &&
+		$CC -c jmp.s -o "$out/cg/jmp.o") || die "compiling the callgrind drivers failed"
+	objcopy --redefine-sym f0=f0_new "$out/v1/funcs.o" "$out/cg/funcs-new.o" ||
+		die "objcopy failed"
+	$CC "$out/cg/drive.o" "$out/v1/funcs.o" -o "$out/cg_new" &&
+		$CC "$out/cg/drive.o" "$out/cg/jmp.o" "$out/cg/funcs-new.o" -o "$out/cg_jmp" &&
+		$CC "$out/cg/drive.o" "$out/v0/funcs.o" -o "$out/cg_old" ||
+		die "linking the callgrind drivers failed"
+	if cg_new=$(cg_ipc cg_new) && cg_jmp=$(cg_ipc cg_jmp) && cg_old=$(cg_ipc cg_old); then
+		cg=yes
+	else
+		note "callgrind failed (see $out/cg_*.log)"
+		cg=failed
+	fi
+fi
+
+# ---------------------------------------------------------------- table
+row() {
+	printf '  %-44s %10s %10s %8s\n' "$@"
+}
+echo
+echo "katana bench: $(nproc) CPUs, Linux $(uname -r), $(uname -m);" \
+	"median of $REPS (apply) / $SCAN_REPS (scan); times in ms"
+echo
+row "measure" "katana" "baseline" "ratio"
+row "target stop, apply 10 funcs, 4 thr [vs gdb]" "$m_a_gap" "$m_g_gap" "$(ratio "$m_a_gap" "$m_g_gap")"
+row "  as katana reports it" "$m_a_rep" "-" "-"
+row "total wall, apply [vs gdb attach+detach]" "$m_a_wall" "$m_g_wall" "$(ratio "$m_a_wall" "$m_g_wall")"
+row "target stop, revert, 4 thr [vs gdb]" "$m_r_gap" "$m_g_gap" "$(ratio "$m_r_gap" "$m_g_gap")"
+row "total wall, revert [vs gdb attach+detach]" "$m_r_wall" "$m_g_wall" "$(ratio "$m_r_wall" "$m_g_wall")"
+row "target stop, apply [vs idle, same period]" "$m_a_gap" "$m_idle" "$(ratio "$m_a_gap" "$m_idle")"
+row "unsafe scan total, 50 thr [vs 4 thr]" "$s50_wall" "$s4_wall" "$(ratio "$s50_wall" "$s4_wall")"
+row "unsafe scan target stop, 50 thr [vs 4 thr]" "$s50_gap" "$s4_gap" "$(ratio "$s50_gap" "$s4_gap")"
+row "scan cost per extra thread, total" "$per_thr_wall" "-" "-"
+row "scan cost per extra thread, target stop" "$per_thr_gap" "-" "-"
+case $cg in
+yes)
+	row "instr/call f0: patched (jmp+new) [vs new]" "$cg_jmp" "$cg_new" "$(ratio "$cg_jmp" "$cg_new")"
+	row "instr/call f0: unpatched old [vs new]" "$cg_old" "$cg_new" "$(ratio "$cg_old" "$cg_new")"
+	;;
+failed) row "callgrind: failed" "-" "-" "-" ;;
+*) row "callgrind: not installed" "-" "-" "-" ;;
+esac
+exit 0

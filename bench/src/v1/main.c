@@ -1,0 +1,90 @@
+/*
+ * main.c - katana's benchmark target (the same in v0/ and v1/).
+ *
+ *   prog NTHREADS
+ *
+ * NTHREADS workers call f0..f9 (funcs.c) in a loop, sleeping ~1 ms per
+ * round so that a thread is seldom inside a patched function.  A probe
+ * thread timestamps every ~100 us (CLOCK_MONOTONIC + nanosleep) and keeps
+ * the largest gap between two timestamps: that is how long the process was
+ * stopped, seen from inside.  Each line read on stdin makes the main thread
+ * print "gap N_US" (the largest gap since the previous line) and reset it.
+ * The first line printed is "ready".
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "funcs.h"
+
+static atomic_long max_gap_ns;
+static atomic_int reset_req;
+volatile long bench_sink;
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void *probe(void *arg)
+{
+	struct timespec d = { 0, 100000 };
+	long prev = now_ns();
+
+	(void)arg;
+	for (;;) {
+		nanosleep(&d, NULL);
+		long t = now_ns(), gap = t - prev;
+		prev = t;
+		if (atomic_exchange(&reset_req, 0)) {
+			atomic_store(&max_gap_ns, 0);
+			continue;
+		}
+		long m = atomic_load(&max_gap_ns);
+		while (gap > m && !atomic_compare_exchange_weak(&max_gap_ns, &m, gap))
+			;
+	}
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct timespec d = { 0, 1000000 };
+	long x = (long)arg, s = 0;
+
+	for (;;) {
+		s += f0(x) + f1(x) + f2(x) + f3(x) + f4(x);
+		s += f5(x) + f6(x) + f7(x) + f8(x) + f9(x);
+		bench_sink = s;
+		x++;
+		nanosleep(&d, NULL);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 4;
+	char line[64];
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, probe, NULL))
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t, NULL, worker, (void *)(long)i))
+			return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin)) {
+		long g = atomic_exchange(&max_gap_ns, 0);
+		atomic_store(&reset_req, 1);
+		printf("gap %ld\n", g / 1000);
+		fflush(stdout);
+	}
+	return 0;
+}
