@@ -13,6 +13,8 @@
 #      the new f0 called directly, with callgrind.
 # See bench/README.md.  Environment: REPS (default 5), SCAN_REPS (3),
 # CG_CALLS (100000), CC (gcc), GDB (gdb).
+# Word splitting of $CFLAGS and of the sample lists is wanted.
+# shellcheck disable=SC2086,SC2015
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -131,7 +133,7 @@ gap() {
 # ---------------------------------------------------------------- 1. apply
 note "apply/revert/gdb attach-detach, $REPS times, 4 threads"
 start_target 4
-a_gap= a_rep= a_wall= r_gap= r_wall= g_gap= g_wall= idle=
+a_gap='' a_rep='' a_wall='' r_gap='' r_wall='' g_gap='' g_wall='' idle=''
 i=0
 while [ $i -lt "$REPS" ]; do
 	i=$((i + 1))
@@ -183,7 +185,7 @@ done
 # in scan_wall and scan_gap
 scan() {
 	start_target "$1"
-	_w= _g=
+	_w='' _g=''
 	_i=0
 	while [ $_i -lt "$SCAN_REPS" ]; do
 		_i=$((_i + 1))
