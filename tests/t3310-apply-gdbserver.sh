@@ -32,11 +32,16 @@ test_expect_success 'build onefunc (-O2 and -O0) and its patches' '
 	gen_case onefunc O0
 '
 
-test_expect_success 'onefunc: apply, status and revert, each through a new gdbserver' '
+test_expect_success 'onefunc: unsafe, apply, status, apply again (exit 4) and revert, each through a new gdbserver' '
 	d=$(case_dir onefunc) &&
 	start_case one $d &&
 	test_when_finished "target_stop one" &&
 	wait_for_expr $W/one.out "$ONE_RE" "$ONE_OLD" &&
+	remote one 0 unsafe unsafe $d/fix.po &&
+	test_grep -E "^katana: .fix\.po. for .*prog. \(load bias 0x[0-9a-f]+\): 1 unsafe function\$" unsafe.out &&
+	test_grep -E "^  compute: 0x[0-9a-f]+-0x[0-9a-f]+\$" unsafe.out &&
+	more_lines one 3 &&
+	check_phases $W/one.out "$ONE_RE" "$ONE_OLD" &&
 	n=$(wc -l <$W/one.out) &&
 	remote one 0 apply apply $d/fix.po &&
 	check_applied apply.out prog compute &&
