@@ -47,19 +47,21 @@ static int plain(const char *s)
 	return !strpbrk(s, "%\"\\ \t\n'$`;&|<>*?");
 }
 
-static int data_file(char *out, size_t n, const char *file)
+/* DATADIR: next to the katana binary, ../share/katana.  Shared with the
+ * GDB helper (gdb_helper.c), which finds the stub there. */
+int katana_data_path(char *out, size_t n, const char *file)
 {
 	char exe[PATH_MAX];
 	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (l <= 0)
-		return -1;
+		return -errno;
 	exe[l] = 0;
 	snprintf(out, n, "%s/share/katana/%s", dirname(dirname(exe)), file);
 	if (access(out, R_OK)) {
 		fprintf(stderr, "katana: cannot read '%s': %s (is katana installed completely?)\n",
 			out, strerror(errno));
-		return -1;
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -129,7 +131,7 @@ int cmd_standalone(int argc, char **argv)
 		fprintf(stderr, "katana: '%s': %s\n", po, strerror(errno));
 		return KATANA_EXIT_ERROR;
 	}
-	if (data_file(gdbfile, sizeof(gdbfile), "katana.gdb"))
+	if (katana_data_path(gdbfile, sizeof(gdbfile), "katana.gdb"))
 		return KATANA_EXIT_ERROR;
 	snprintf(opcmd, sizeof(opcmd), "katana %s%s%s%s%s", op, po ? " " : "", po ? po : "",
 		 wait ? " --wait " : "", wait ? wait : "");

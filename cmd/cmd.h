@@ -3,6 +3,8 @@
 #ifndef KATANA_CMD_H
 #define KATANA_CMD_H
 
+#include <stddef.h>
+
 enum katana_exit {
 	KATANA_EXIT_OK = 0,
 	KATANA_EXIT_ERROR = 1,
@@ -13,6 +15,8 @@ enum katana_exit {
 
 int cmd_gen(int argc, char **argv);	/* argv[0] is "gen" */
 int cmd_show(int argc, char **argv);	/* argv[0] is "show" */
+/* PREFIX/share/katana/FILE next to this binary; -errno with a message. */
+int katana_data_path(char *out, size_t n, const char *file);
 int cmd_standalone(int argc, char **argv);	/* apply, revert, unsafe, status */
 int cmd_gdb_helper(int argc, char **argv);	/* argv[0] is "gdb-helper"; hidden */
 

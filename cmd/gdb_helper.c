@@ -361,24 +361,6 @@ static int verb_start(unsigned long n, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------ stub files */
-/* DATADIR: next to the katana binary, ../share/katana. */
-static int data_path(char *out, size_t n, const char *file)
-{
-	char exe[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (l <= 0)
-		return -errno;
-	exe[l] = 0;
-	snprintf(out, n, "%s/share/katana/%s", dirname(dirname(exe)), file);
-	if (access(out, R_OK)) {
-		fprintf(stderr, "katana: cannot read '%s': %s (is katana installed completely?)\n",
-			out, strerror(errno));
-		return -ENOENT;
-	}
-	return 0;
-}
-
 /* Offset of a symbol in katana-stub.elf (linked at 0). */
 static int stub_sym(const char *elfpath, const char *name, uint64_t *off)
 {
@@ -495,15 +477,14 @@ static int setup(struct ctx *c, enum stage st)
 		size_t k;
 
 		err = po_hash(c->a.po, hash);
-		for (k = 0; !err && k < c->reg.r->npatches; k++)
-			if (c->reg.r->patches[k].state == KSTUB_APPLIED &&
-			    !memcmp(c->reg.r->patches[k].po_hash, hash, 8)) {
-				fprintf(stderr, "katana: '%s': already applied to this process (patch %u); see `katana status`\n",
-					basename(c->a.po), c->reg.r->patches[k].seq);
-				return -PLAN_EREFUSED;
-			}
 		if (err)
 			return err;
+		k = plan_reg_applied(&c->reg, hash);
+		if (k != (size_t)-1) {
+			fprintf(stderr, "katana: '%s': already applied to this process (patch %u); see `katana status`\n",
+				basename(c->a.po), c->reg.r->patches[k].seq);
+			return -PLAN_EREFUSED;
+		}
 	}
 	err = plan_open(&c->plan, c->a.po, c->maps, NULL);
 	err = err ?: plan_reads(c->plan, &c->reads, &c->nreads);
@@ -544,8 +525,8 @@ static int stub_script(FILE *f)
 	uint64_t resume = 0;
 	int err;
 
-	err = data_path(stub_bin, sizeof(stub_bin), "katana-stub.bin");
-	err = err ?: data_path(stub_elf, sizeof(stub_elf), "katana-stub.elf");
+	err = katana_data_path(stub_bin, sizeof(stub_bin), "katana-stub.bin");
+	err = err ?: katana_data_path(stub_elf, sizeof(stub_elf), "katana-stub.elf");
 	err = err ?: check_path(stub_bin) ?: check_path(stub_elf);
 	if (!err && stub_sym(stub_elf, "katana_stub_resume", &resume)) {
 		fprintf(stderr, "katana: '%s': no symbol katana_stub_resume\n", stub_elf);
@@ -696,10 +677,8 @@ static long revert_index(const struct ctx *c)
 		return last;
 	if (po_hash(c->a.po, hash))
 		return -1;
-	for (i = 0; i < (long)r->npatches; i++)
-		if (r->patches[i].state == KSTUB_APPLIED && !memcmp(r->patches[i].po_hash, hash, 8))
-			break;
-	if (i == (long)r->npatches) {
+	i = (long)plan_reg_applied(&c->reg, hash);
+	if (i < 0) {
 		fprintf(stderr, "katana: revert: '%s' is not applied to this process (see `katana status`)\n",
 			c->a.po);
 		return -1;

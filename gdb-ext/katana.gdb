@@ -729,9 +729,7 @@ define katana-undo
   end
   set $k_sv_lock = $k_sv_lock0
   katana-restore-scheduler-locking
-  if $k_timer >= 0
-    katana-timer-disarm
-  end
+  katana-timer-disarm
   if $k_fd >= 0
     katana-syscall 3 $k_fd
     set $k_fd = -1

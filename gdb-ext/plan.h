@@ -221,6 +221,8 @@ void plan_reg_free(struct plan_reg *g);
 const struct kstub_site *plan_reg_sites(const struct plan_reg *g, size_t i);
 const struct kstub_region *plan_reg_regions(const struct plan_reg *g, size_t i);
 const char *plan_reg_site_name(const struct plan_reg *g, size_t i, size_t site);
+/* Index of the applied patch whose PO hash is hash, or (size_t)-1. */
+size_t plan_reg_applied(const struct plan_reg *g, const uint8_t hash[8]);
 /* Before staging p: refuses (-PLAN_EREFUSED, one message) a PO already
  * applied (same hash) and sites overlapping an applied patch's sites. */
 int plan_reg_check(const struct plan_reg *g, const struct plan *p, const uint8_t hash[8]);

@@ -113,21 +113,32 @@ const char *plan_reg_site_name(const struct plan_reg *g, size_t i, size_t site)
 	return name;
 }
 
+size_t plan_reg_applied(const struct plan_reg *g, const uint8_t hash[8])
+{
+	size_t i;
+
+	for (i = 0; i < g->r->npatches; i++)
+		if (g->r->patches[i].state == KSTUB_APPLIED &&
+		    !memcmp(g->r->patches[i].po_hash, hash, 8))
+			return i;
+	return (size_t)-1;
+}
+
 int plan_reg_check(const struct plan_reg *g, const struct plan *p, const uint8_t hash[8])
 {
-	size_t i, j, k;
+	size_t i, j, k = plan_reg_applied(g, hash);
 
+	if (k != (size_t)-1) {
+		plan_msg(PLAN_ERROR, "plan: '%s': already applied to this process (patch %u, '%s'); see `katana status`\n",
+			 p->po_name, g->r->patches[k].seq, g->r->patches[k].name);
+		return -PLAN_EREFUSED;
+	}
 	for (i = 0; i < g->r->npatches; i++) {
 		const struct kstub_patch *q = &g->r->patches[i];
 		const struct kstub_site *s = plan_reg_sites(g, i);
 
 		if (q->state != KSTUB_APPLIED)
 			continue;
-		if (!memcmp(q->po_hash, hash, 8)) {
-			plan_msg(PLAN_ERROR, "plan: '%s': already applied to this process (patch %u, '%s'); see `katana status`\n",
-				 p->po_name, q->seq, q->name);
-			return -PLAN_EREFUSED;
-		}
 		for (j = 0; j < q->nsites && s; j++)
 			for (k = 0; k < p->nsites; k++)
 				if (p->sites[k].addr < s[j].addr + s[j].len &&
