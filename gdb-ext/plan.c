@@ -436,6 +436,14 @@ static int lookup_sym(struct plan *p, size_t i, bool report)
 		n = plan_obj_find(p, p->target, ps->name, cu, false, add_cand, &c);
 		if (n < 0)
 			return n;
+		if (n == 0 && !cu && old) {
+			/* a global of the objects that the link made local
+			 * (a version script's "local: *", as Debian's lua5.4
+			 * has): the one at the address the PO recorded */
+			n = plan_obj_find(p, p->target, ps->name, PLAN_ANY_LOCAL, false, add_cand, &c);
+			if (n < 0)
+				return n;
+		}
 		if (c.n > 8)
 			c.n = 8;
 		for (k = 0; k < c.n && old && c.s[k].st_value != old; k++)

@@ -109,6 +109,15 @@ static bool file_is_cu(const char *f, const char *cu)
 	       !strcmp(base_name(f), base_name(cu));
 }
 
+/* Is symbol table name sn the symbol name?  The static symbol table names
+ * a copy-relocated variable with its version ("stderr@GLIBC_2.2.5"). */
+static bool name_is(const char *sn, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(sn, name, n) && (sn[n] == 0 || sn[n] == '@');
+}
+
 int plan_obj_find(struct plan *p, struct plan_obj *o, const char *name,
 		  const char *cu, bool dynamic, plan_sym_cb cb, void *arg)
 {
@@ -136,12 +145,15 @@ int plan_obj_find(struct plan *p, struct plan_obj *o, const char *name,
 		if (!sn)
 			continue;
 		if (type == STT_FILE) {
-			in_cu = cu && file_is_cu(sn, cu);
+			in_cu = cu && cu != PLAN_ANY_LOCAL && file_is_cu(sn, cu);
 			continue;
 		}
-		if (s.st_shndx == SHN_UNDEF || strcmp(sn, name))
+		if (s.st_shndx == SHN_UNDEF || !name_is(sn, name))
 			continue;
-		if (cu) {
+		if (cu == PLAN_ANY_LOCAL) {
+			if (bind != STB_LOCAL)
+				continue;
+		} else if (cu) {
 			if (bind != STB_LOCAL || !in_cu)
 				continue;
 		} else if (bind != STB_GLOBAL && bind != STB_WEAK &&

@@ -100,8 +100,10 @@ int plan_layout_sizes(struct plan *p);
 int plan_obj_load(struct plan *p, struct plan_obj *o);
 void plan_obj_free(struct plan_obj *o);
 /* Find a defined symbol.  cu: for locals, the STT_FILE group (NULL: globals
- * only).  dynamic: search .dynsym (default versions only).  Candidates are
+ * only; PLAN_ANY_LOCAL: local symbols of any file, for globals that the link
+ * made local).  dynamic: search .dynsym (default versions only).  Candidates are
  * reported through cb; returns the number found or negative error. */
+#define PLAN_ANY_LOCAL ((const char *)1)
 typedef void (*plan_sym_cb)(void *arg, const GElf_Sym *s);
 int plan_obj_find(struct plan *p, struct plan_obj *o, const char *name,
 		  const char *cu, bool dynamic, plan_sym_cb cb, void *arg);
