@@ -60,6 +60,11 @@ define katana-syscall
   if $k_sc_insn == 0
     katana-find-syscall
   end
+  # registers are read and written through the selected frame: frame 0,
+  # re-selected after every write (a write re-creates the frames, and GDB
+  # may then re-select an outer frame whose id matches: a write to $rip
+  # there lands in a return address on the stack)
+  select-frame 0
   set $k_sv_rax = $rax
   set $k_sv_rdi = $rdi
   set $k_sv_rsi = $rsi
@@ -75,14 +80,23 @@ define katana-syscall
   set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
   # no restart of an interrupted call into ours
   set $orig_rax = -1
+  select-frame 0
   set $rax = $k_sc_nr
+  select-frame 0
   set $rdi = $k_sc_a0
+  select-frame 0
   set $rsi = $k_sc_a1
+  select-frame 0
   set $rdx = $k_sc_a2
+  select-frame 0
   set $r10 = $k_sc_a3
+  select-frame 0
   set $r8 = $k_sc_a4
+  select-frame 0
   set $r9 = $k_sc_a5
+  select-frame 0
   set $rip = $k_sc_insn
+  select-frame 0
   set scheduler-locking on
   set $k_sc_ok = 0
   katana-quiet
@@ -90,17 +104,29 @@ define katana-syscall
   katana-loud
   set $k_sc_ret = (long)$rax
   set $rax = $k_sv_rax
+  select-frame 0
   set $rdi = $k_sv_rdi
+  select-frame 0
   set $rsi = $k_sv_rsi
+  select-frame 0
   set $rdx = $k_sv_rdx
+  select-frame 0
   set $r10 = $k_sv_r10
+  select-frame 0
   set $r8 = $k_sv_r8
+  select-frame 0
   set $r9 = $k_sv_r9
+  select-frame 0
   set $rcx = $k_sv_rcx
+  select-frame 0
   set $r11 = $k_sv_r11
+  select-frame 0
   set $rip = $k_sv_rip
+  select-frame 0
   set $eflags = $k_sv_eflags
+  select-frame 0
   set $orig_rax = $k_sv_orig_rax
+  select-frame 0
   katana-restore-scheduler-locking
   if $k_sc_ok == 0
     echo katana: the injected system call did not complete; the thread's registers were restored\n
@@ -164,6 +190,10 @@ Internal: locate a syscall instruction in the target ($k_sc_insn).
 end
 
 set $k_sc_insn = 0
+
+# While waiting for a safe point, look at every thread's frames again this
+# often (ms), besides when a blocking frame returns.
+set $k_tick_ms = 100
 
 # ------------------------------------------------------------------ layout
 # From gdbserver-stub/stub.h (filled in by the build).
@@ -283,6 +313,7 @@ define katana-op
   set $k_fd = -1
   set $k_reg_written = 0
   set $k_timer = -1
+  set $k_tick = -1
   set $k_wait_first = 0
   set $k_wait_last = -1
   set $k_urg = 0
@@ -529,14 +560,19 @@ end
 # Wait for a safe point: temporary breakpoints where the blocking frames
 # return, the target runs, until no thread is inside or the wait is over.
 # The wait is a one-shot POSIX timer in the target whose SIGURG stops it
-# (GDB takes the signal; SIGURG is ignored by default should GDB die).
+# (GDB takes the signal; SIGURG is ignored by default should GDB die).  A
+# second, periodic timer stops it every $k_tick_ms to look again: a blocking
+# frame may never return to its caller (lua's luaG_runerror leaves by
+# longjmp), so its temporary breakpoint alone would wait out the deadline.
 define katana-safe-point
   katana-check-frames
   if $k_blocked && $k_wait_ms > 0
+    # the timers' signals stop the target only while it runs: a tick
+    # during an injected system call's stepi is swallowed (nostop nopass)
+    handle SIGURG nostop noprint nopass
+    set $k_urg = 1
     katana-timer-arm
     set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
-    handle SIGURG stop print nopass
-    set $k_urg = 1
     set scheduler-locking off
     set $k_left = 1
     while $k_blocked && $k_left
@@ -545,7 +581,9 @@ define katana-safe-point
         set $k_wait_last = $bpnum
         set $k_wait_first = $bpnum - $k_nwait + 1
       end
+      handle SIGURG stop print nopass
       continue
+      handle SIGURG nostop noprint nopass
       if $k_wait_last >= $k_wait_first
         eval "delete %d-%d", $k_wait_first, $k_wait_last
         set $k_wait_last = -1
@@ -568,7 +606,10 @@ Internal: wait (up to $k_wait_ms) until no thread is inside the changed code.
 end
 
 # timer_create(CLOCK_MONOTONIC, {SIGEV_SIGNAL, SIGURG}, &id), then
-# timer_settime(id, 0, {0, wait}); structures in the stub's scratch area.
+# timer_settime(id, 0, {0, wait}); the tick timer likewise, periodic.
+# Structures in the stub's scratch area: sigevent at +0, timer ids at +64
+# and +68, the deadline's itimerspec at +80, timer_gettime's at +112, the
+# tick's at +144.
 define katana-timer-arm
   set $k_scr = $k_stub_base + $k_scratch_off
   set {unsigned long}($k_scr) = 0
@@ -579,6 +620,15 @@ define katana-timer-arm
   set {unsigned long}($k_scr + 88) = 0
   set {unsigned long}($k_scr + 96) = $k_wait_ms / 1000
   set {unsigned long}($k_scr + 104) = ($k_wait_ms % 1000) * 1000000
+  # the tick: every $k_tick_ms, or the whole wait if that is shorter
+  set $k_tk = $k_tick_ms
+  if $k_tk > $k_wait_ms || $k_tk <= 0
+    set $k_tk = $k_wait_ms
+  end
+  set {unsigned long}($k_scr + 144) = $k_tk / 1000
+  set {unsigned long}($k_scr + 152) = ($k_tk % 1000) * 1000000
+  set {unsigned long}($k_scr + 160) = $k_tk / 1000
+  set {unsigned long}($k_scr + 168) = ($k_tk % 1000) * 1000000
   katana-syscall 222 1 $k_scr $k_scr+64
   if $k_sc_ret != 0
     set $k_err = 7
@@ -586,10 +636,18 @@ define katana-timer-arm
     katana-fail
   end
   set $k_timer = {int}($k_scr + 64)
+  katana-syscall 222 1 $k_scr $k_scr+68
+  if $k_sc_ret != 0
+    set $k_err = 7
+    set $k_err_no = $k_sc_ret
+    katana-fail
+  end
+  set $k_tick = {int}($k_scr + 68)
   katana-syscall 223 $k_timer 0 $k_scr+80 0
+  katana-syscall 223 $k_tick 0 $k_scr+144 0
 end
 document katana-timer-arm
-Internal: arm the wait's deadline in the target.
+Internal: arm the wait's deadline and its periodic re-check in the target.
 end
 
 define katana-timer-left
@@ -605,13 +663,17 @@ Internal: is there time left ($k_left)?
 end
 
 define katana-timer-disarm
+  if $k_tick >= 0
+    katana-syscall 226 $k_tick
+    set $k_tick = -1
+  end
   if $k_timer >= 0
     katana-syscall 226 $k_timer
     set $k_timer = -1
   end
 end
 document katana-timer-disarm
-Internal: delete the wait's timer (a pending signal of it goes too).
+Internal: delete the wait's timers (a pending signal of them goes too).
 end
 
 # ------------------------------------------------------------------ stub call
@@ -620,6 +682,7 @@ end
 # resumes the thread by itself should GDB die meanwhile); GDB stops it at
 # the return of the stub's getpid and restores every register.
 define katana-stub-call
+  select-frame 0
   set $k_req = $k_stub_base + $k_req_off
   set {unsigned long}($k_req) = $arg0
   set {unsigned long}($k_req + 8) = $arg1
@@ -653,9 +716,13 @@ define katana-stub-call
   set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
   set $k_stub_ok = 0
   set $orig_rax = -1
+  select-frame 0
   set $rdi = $k_req
+  select-frame 0
   set $rsp = ((unsigned long)$rsp - 1024) & ~0xfUL
+  select-frame 0
   set $rip = $k_stub_base
+  select-frame 0
   katana-quiet
   catch syscall 39
   set $k_catch = $bpnum
@@ -664,24 +731,43 @@ define katana-stub-call
   eval "delete %d", $k_catch
   katana-loud
   set $rax = $k_cv_rax
+  select-frame 0
   set $rbx = $k_cv_rbx
+  select-frame 0
   set $rcx = $k_cv_rcx
+  select-frame 0
   set $rdx = $k_cv_rdx
+  select-frame 0
   set $rsi = $k_cv_rsi
+  select-frame 0
   set $rdi = $k_cv_rdi
+  select-frame 0
   set $rbp = $k_cv_rbp
+  select-frame 0
   set $rsp = $k_cv_rsp
+  select-frame 0
   set $r8 = $k_cv_r8
+  select-frame 0
   set $r9 = $k_cv_r9
+  select-frame 0
   set $r10 = $k_cv_r10
+  select-frame 0
   set $r11 = $k_cv_r11
+  select-frame 0
   set $r12 = $k_cv_r12
+  select-frame 0
   set $r13 = $k_cv_r13
+  select-frame 0
   set $r14 = $k_cv_r14
+  select-frame 0
   set $r15 = $k_cv_r15
+  select-frame 0
   set $rip = $k_cv_rip
+  select-frame 0
   set $eflags = $k_cv_eflags
+  select-frame 0
   set $orig_rax = $k_cv_orig_rax
+  select-frame 0
   katana-restore-scheduler-locking
   set $k_stub_result = {long}($k_req + 32)
   if $k_stub_ok == 0
