@@ -28,6 +28,7 @@
  * patch cannot be applied to this process).  Every failure prints one line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -179,12 +180,17 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void mark(const char *name)
+static void mark_set(const char *name, uint64_t v)
 {
 	char b[32];
-	int n = snprintf(b, sizeof(b), "%" PRIu64 "\n", now_ns());
+	int n = snprintf(b, sizeof(b), "%" PRIu64 "\n", v);
 
 	write_file(name, b, (size_t)n);
+}
+
+static void mark(const char *name)
+{
+	mark_set(name, now_ns());
 }
 
 static uint64_t mark_get(const char *name)
@@ -829,13 +835,44 @@ out:
 }
 
 /* ------------------------------------------------------------ frames */
+/* Can a temporary breakpoint go at a (a caller's pc from GDB's unwinder)?
+ * Only into code: an executable mapping, or an applied patch's text (GDB
+ * may not know the CFI of code a patch put there, and then unwinds it into
+ * a garbage "return address"; a breakpoint there makes `continue` fail).
+ * Without one the wait re-checks on its periodic tick. */
+static bool code_addr(const struct ctx *c, uint64_t a)
+{
+	size_t i, k;
+
+	for (i = 0; i < plan_maps_count(c->maps); i++) {
+		const struct plan_map *m = plan_maps_get(c->maps, i);
+
+		if (a >= m->start && a < m->end)
+			return !m->perms[0] || m->perms[2] == 'x';
+	}
+	for (i = 0; c->reg.r && i < c->reg.r->npatches && i < KSTUB_MAX_PATCHES; i++) {
+		const struct kstub_region *rg = plan_reg_regions(&c->reg, i);
+
+		for (k = 0; rg && k < c->reg.r->patches[i].nregions; k++)
+			if (rg[k].kind == PLAN_REG_TEXT && a >= rg[k].addr && a < rg[k].addr + rg[k].size)
+				return c->reg.r->patches[i].state == KSTUB_APPLIED;
+	}
+	for (i = 0; c->plan && i < plan_nregions(c->plan); i++) {
+		const struct plan_region *rg = plan_region(c->plan, i);
+
+		if (rg->kind == PLAN_REG_TEXT && a >= rg->addr && a < rg->addr + rg->size)
+			return true;
+	}
+	return false;
+}
+
 static int verb_frames(void)
 {
 	struct ctx c = { 0 };
 	struct plan_block *b = NULL;
 	struct plan_range *rr = NULL;
 	uint64_t *rets = NULL;
-	size_t nb = 0, nr = 0, nrr = 0, i;
+	size_t nb = 0, nr = 0, nrr = 0, i, k;
 	struct script s;
 	char *text = read_stream(stdin, NULL);
 	int err, verdict;
@@ -843,6 +880,23 @@ static int verb_frames(void)
 
 	if (!text)
 		return -ENOMEM;
+	/* the time since the previous stack walk is (nearly all) time the
+	 * target ran while waiting for a safe point: not part of its stop */
+	/* every stack walk of this command, kept with the session's files
+	 * (which stay when the command fails) for a post-mortem */
+	{
+		char path[PATH_MAX];
+		FILE *lf;
+
+		snprintf(path, sizeof(path), "%s/frames.log", dir);
+		lf = fopen(path, "a");
+		if (lf) {
+			fprintf(lf, "-- walk at %" PRIu64 "\n%s", now_ns(), text);
+			fclose(lf);
+		}
+	}
+	if (mark_get("t-frames"))
+		mark_set("t-ran", mark_get("t-ran") + (now_ns() - mark_get("t-frames")));
 	err = args_load(&c.a);
 	err = err ?: setup(&c, c.a.op == OP_APPLY ? ST_LAYOUT : ST_RESOLVED);
 	if (err)
@@ -878,6 +932,10 @@ static int verb_frames(void)
 		err = -ENOMEM;
 		goto out;
 	}
+	for (i = 0, k = 0; i < nr; i++)
+		if (code_addr(&c, rets[i]))
+			rets[k++] = rets[i];
+	nr = k;
 	fprintf(s.f, "set $k_blocked = %zu\nset $k_nwait = %zu\n", nb, nr);
 	fprintf(s.f, "define katana-wait-breaks\n");
 	for (i = 0; i < nr; i++)
@@ -903,6 +961,7 @@ out:
 	free(rets);
 	free(rr);
 	ctx_free(&c);
+	mark("t-frames");
 	return err;
 }
 
@@ -926,7 +985,9 @@ static int verb_done(long result)
 
 	if (err)
 		return err;
-	ms(stopped, sizeof(stopped), t - (ta ? ta : t0));
+	uint64_t el = t - (ta ? ta : t0), ran = mark_get("t-ran");
+
+	ms(stopped, sizeof(stopped), ran < el ? el - ran : 0);
 	ms(total, sizeof(total), t - (tl ? tl : ta ? ta : t0));
 	if (c.a.op == OP_REVERT) {
 		printf("katana: reverted: original code restored, patch memory released; target stopped %s, total %s\n",
