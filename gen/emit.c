@@ -588,7 +588,15 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
 				err = emit_pcrefs(&e, o, s);
 		}
 	}
-	/* 3. records: functions (with old checksums), variables, warnings */
+	/* 3. how to unwind through the new code */
+	if (!err) {
+		unsigned nfde = 0;
+
+		err = emit_cfi(w, objs, nobjs, &nfde);
+		if (!err)
+			gen_debug("gen: %u frame description entries for the new code", nfde);
+	}
+	/* 4. records: functions (with old checksums), variables, warnings */
 	for (size_t i = 0; !err && i < nobjs; i++) {
 		struct gobj *o = objs[i];
 

@@ -17,4 +17,8 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
 	       struct gobj **objs, size_t nobjs,
 	       const char *patch_name, struct emit_stats *st);
 
+/* .debug_frame for the placed functions, from their objects' .eh_frame
+ * (cfi.c); *nfde receives the number of entries written. */
+int emit_cfi(struct po_writer *w, struct gobj **objs, size_t nobjs, unsigned *nfde);
+
 #endif
