@@ -107,6 +107,22 @@ check: all
 check-one: all
 	KATANA_TOP=$(CURDIR) KATANA=$(CURDIR)/$(KATANA) $(PROVE) -v $(T)
 
+# Real programs (issue 4): Debian 12's lua5.4 and memcached source packages,
+# built per fix with their own build systems (needs deb-src lines and their
+# build dependencies: tests/realworld/deps.sh, as root, installs them).
+REAL := $(B)/realworld
+MCLOAD := $(B)/tests/realworld/mcload
+$(MCLOAD): tests/realworld/mcload.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread $< -o $@
+real-trees: all $(MCLOAD)
+	sh tests/realworld/build.sh $(REAL)
+check-real: real-trees
+	KATANA_TOP=$(CURDIR) KATANA=$(CURDIR)/$(KATANA) KATANA_REAL=$(CURDIR)/$(REAL) \
+		MCLOAD=$(CURDIR)/$(MCLOAD) $(PROVE) -f $(PROVE_FLAGS) tests/realworld/t[0-9]*.sh
+bench-real: real-trees
+	@sh bench/real.sh $(CURDIR)/$(KATANA) $(CURDIR)/$(REAL) $(CURDIR)/$(MCLOAD) $(B)/bench-real
+
 # The bundled example: build v0 and v1, generate the patch, show it.
 demo: all
 	@sh examples/demo/run.sh $(CURDIR)/$(KATANA) $(B)/demo
@@ -146,5 +162,5 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check check-one demo bench fuzz fuzz-run install uninstall clean distclean
+.PHONY: all check check-one check-real real-trees bench-real demo bench fuzz fuzz-run install uninstall clean distclean
 -include $(PO_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(PLAN_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -6,20 +6,6 @@ for t in gdb gdbserver gcc g++ perl; do
 	require_tool $t
 done
 
-# remote NAME CODE OUT ARGS...: a new gdbserver on target NAME, then
-# katana ARGS --remote 127.0.0.1:PORT (the --remote option goes right after
-# the subcommand, ARGS' first word); exit CODE, output in OUT.out/OUT.err;
-# the gdbserver must then have let go of the target and exited.
-remote() {
-	_rn=$1
-	_rc=$2
-	_ro=$3
-	_rsub=$4
-	shift 4
-	_rp=$(gdbserver_attach "$_rn") &&
-	katana_expect "$_rc" "$_ro" "$_rsub" --remote "127.0.0.1:$_rp" "$@" &&
-	wait_for_line "$W/$_rn.gs.log" "^Detaching from process $(target_pid "$_rn")" 10
-}
 
 ONE_RE='^(\d+): compute=(\d+) (odd|even)$'
 ONE_OLD='$c[1] == 2 * $c[0]'
