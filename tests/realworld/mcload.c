@@ -28,7 +28,9 @@
  *
  * Exit: 0 success, 1 a failure or wrong response, 2 usage, 3 auth refused.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
