@@ -745,6 +745,22 @@ static int verb_verify(void)
 		for (i = 0; g && i < p->nregions; i++)
 			fprintf(s.f, "  katana-syscall 11 0x%" PRIx64 " 0x%" PRIx64 "\n", g[i].addr, g[i].size);
 		fprintf(s.f, "end\n");
+		/* With the PO at hand GDB gets its symbols and CFI for the walk:
+		 * a thread inside the patch's code then unwinds correctly. */
+		{
+			uint64_t text = 0;
+
+			for (i = 0; g && i < p->nregions && !text; i++)
+				if (g[i].kind == PLAN_REG_TEXT)
+					text = g[i].addr;
+			fprintf(s.f, "define katana-revert-symbols\n");
+			if (c.a.po[0] && text)
+				fprintf(s.f, "  add-symbol-file %s -s .text.new 0x%" PRIx64 "\n", c.a.po, text);
+			fprintf(s.f, "end\ndefine katana-revert-unsymbols\n");
+			if (text)
+				fprintf(s.f, "  remove-symbol-file -a 0x%" PRIx64 "\n", text);
+			fprintf(s.f, "end\n");
+		}
 		err = script_end(&s, "revert.gdb");
 		goto out;
 	}

@@ -457,6 +457,12 @@ define katana-revert-body
   if $k_sc_insn == 0
     katana-find-syscall
   end
+  set $k_confirm = $_gdb_setting("confirm")
+  set confirm off
+  eval "thread apply %d -q -s katana-revert-symbols", $_thread
+  if $k_confirm
+    set confirm on
+  end
   set $k_stage = 6
   katana-safe-point
   set $k_stage = 7
@@ -466,6 +472,15 @@ define katana-revert-body
     katana-fail
   end
   set $k_stage = 9
+  # the code goes away: so do its symbols (those of the apply in this
+  # session and those loaded above)
+  set $k_confirm = $_gdb_setting("confirm")
+  set confirm off
+  eval "thread apply %d -q -s katana-revert-unsymbols", $_thread
+  eval "thread apply %d -q -s katana-revert-unsymbols", $_thread
+  if $k_confirm
+    set confirm on
+  end
   katana-release
   eval "shell @KATANA@ gdb-helper done %d 0", $k_session
 end
