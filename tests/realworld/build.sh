@@ -90,8 +90,10 @@ build_lua() {
 		ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 		printf '#ifndef _LUA_DEB_MULTIARCH_\n#define _LUA_DEB_MULTIARCH_\n#define DEB_HOST_MULTIARCH "%s"\n#endif\n' \
 			"$ma" >src/lua5.4-deb-multiarch.h
+		# one job: the libtool links of liblua5.4 and liblua5.4-c++ race
+		# under -j (ranlib: .libs/liblua5.4.a vanished)
 		DEB_CFLAGS_APPEND=$(extra_flags "$1") DEB_CXXFLAGS_APPEND=$(extra_flags "$1") \
-			make -j"$JOBS" linux-readline MYLIBS= LIBTOOL="$_t/debian/libtool/libtool" \
+			make -j1 linux-readline MYLIBS= LIBTOOL="$_t/debian/libtool/libtool" \
 			CC='gcc -std=gnu99' CXX=g++ >>build.log 2>&1
 	) || { tail -n 30 "$_t/build.log" >&2; die "lua5.4: build of $_t failed"; }
 	# Debian links the interpreter with the library's PIC objects
