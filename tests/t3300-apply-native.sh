@@ -34,6 +34,23 @@ onefunc_live() {
 	'
 }
 
+test_expect_success 'hidden: globals a version script made local and copy-relocated stderr resolve; the program switches' '
+	build_case hidden &&
+	gen_case hidden &&
+	expect_runs hidden 4 &&
+	d=$(case_dir hidden) &&
+	readelf -sW $d/v0/prog | grep -q " LOCAL .* scale\$" &&
+	readelf -sW $d/v0/prog | grep -q " stderr@GLIBC" &&
+	start_case hid $d &&
+	test_when_finished "target_stop hid" &&
+	wait_for_expr $W/hid.out "^(\\d+): compute=(\\d+)\$" "\$c[1] == 2 * \$c[0]" &&
+	n=$(wc -l <$W/hid.out) &&
+	katana_expect 0 apply-hid apply $d/fix.po $(target_pid hid) &&
+	check_applied apply-hid.out prog compute &&
+	wait_for_expr $W/hid.out "^(\\d+): compute=(\\d+)\$" "\$c[1] == 3 * \$c[0]" $n &&
+	target_alive hid
+'
+
 onefunc_live O2 pie
 onefunc_live O0 pie -O0
 onefunc_live pie pie -fPIE -pie
