@@ -108,6 +108,14 @@ mc_load_phase() {
 	kill -USR1 "$(cat "$W/$1-load.pid")"
 }
 
+# mc_load_during NAME CMD...: CMD (an apply, a revert) as a phase of its
+# own in the load's statistics.
+mc_load_during() {
+	_dn=$1
+	shift
+	mc_load_phase "$_dn" && "$@" && mc_load_phase "$_dn"
+}
+
 # mc_load_stop NAME: stop the load and wait for its phase lines.
 mc_load_stop() {
 	touch "$W/$1-load.stop"

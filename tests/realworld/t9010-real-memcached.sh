@@ -48,9 +48,7 @@ sasl_live() {
 		mc_auth s$v dup second refused &&
 		MC_AUTH=1 mc_load_start s$v &&
 		test_when_finished "touch $W/s$v-load.stop" &&
-		mc_load_phase s$v &&
-		katana_expect 0 apply8-$v apply $W/mc8-$v.po $pid &&
-		mc_load_phase s$v &&
+		mc_load_during s$v katana_expect 0 apply8-$v apply $W/mc8-$v.po $pid &&
 		test_grep -E "^katana: applied .mc8-$v\.po. to memcached: 1 function redirected \(sasl_server_userdb_checkpass\)" apply8-$v.out &&
 		katana_expect 0 st8-$v status $pid &&
 		test_grep "^patch 1: mc8-$v.po: applied, 1 function" st8-$v.out &&
@@ -58,9 +56,7 @@ sasl_live() {
 		mc_auth s$v katana s3cret accepted && mc_auth s$v katana wrong refused &&
 		mc_auth s$v dup second accepted && mc_auth s$v nobody s3cret refused &&
 		wait_for_line $W/s$v-load.out "^second [0-9]+ phase=2 " &&
-		mc_load_phase s$v &&
-		katana_expect 0 revert8-$v revert $W/mc8-$v.po $pid &&
-		mc_load_phase s$v &&
+		mc_load_during s$v katana_expect 0 revert8-$v revert $W/mc8-$v.po $pid &&
 		test_grep "^katana: reverted: original code restored" revert8-$v.out &&
 		mc_auth s$v katana s3cret accepted && mc_auth s$v katana wrong refused &&
 		mc_auth s$v dup second refused &&
@@ -84,9 +80,7 @@ logger_live() {
 		mc l$v connevents >ev0.out &&
 		mc_load_start l$v &&
 		test_when_finished "touch $W/l$v-load.stop" &&
-		mc_load_phase l$v &&
-		katana_expect 0 apply7-$v apply $W/mc7-$v.po $pid &&
-		mc_load_phase l$v &&
+		mc_load_during l$v katana_expect 0 apply7-$v apply $W/mc7-$v.po $pid &&
 		test_grep -E "^katana: applied .mc7-$v\.po. to memcached: 2 functions redirected \(_logger_parse_c[cn]e, _logger_parse_c[cn]e\)" apply7-$v.out &&
 		katana_expect 0 st7-$v status $pid &&
 		test_grep "^  _logger_parse_cne: 0x" st7-$v.out &&
@@ -94,9 +88,7 @@ logger_live() {
 		mc l$v connevents >ev1.out &&
 		test_grep "^conn_close: type=conn_close rip=127.0.0.1 rport=[0-9]* transport=tcp reason=normal" ev1.out &&
 		wait_for_line $W/l$v-load.out "^second [0-9]+ phase=2 " &&
-		mc_load_phase l$v &&
-		katana_expect 0 revert7-$v revert $W/mc7-$v.po $pid &&
-		mc_load_phase l$v &&
+		mc_load_during l$v katana_expect 0 revert7-$v revert $W/mc7-$v.po $pid &&
 		mc l$v connevents >ev2.out &&
 		wait_for_line $W/l$v-load.out "^second [0-9]+ phase=4 " &&
 		mc_load_stop l$v &&

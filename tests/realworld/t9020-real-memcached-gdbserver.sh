@@ -21,18 +21,14 @@ test_expect_success 'memcached through gdbserver: apply 0008 --remote under load
 	mc_auth rs dup second refused &&
 	MC_AUTH=1 mc_load_start rs &&
 	test_when_finished "touch $W/rs-load.stop" &&
-	mc_load_phase rs &&
-	remote rs 0 apply apply $W/mc8.po &&
-	mc_load_phase rs &&
+		mc_load_during rs remote rs 0 apply apply $W/mc8.po &&
 	test_grep -E "^katana: applied .mc8\.po. to memcached: 1 function redirected \(sasl_server_userdb_checkpass\)" apply.out &&
 	remote rs 0 status status &&
 	test_grep "^  sasl_server_userdb_checkpass: 0x[0-9a-f]* -> 0x[0-9a-f]* (5-byte jump)" status.out &&
 	mc_auth rs katana s3cret accepted && mc_auth rs katana wrong refused &&
 	mc_auth rs dup second accepted &&
 	wait_for_line $W/rs-load.out "^second [0-9]+ phase=2 " &&
-	mc_load_phase rs &&
-	remote rs 0 revert revert $W/mc8.po &&
-	mc_load_phase rs &&
+		mc_load_during rs remote rs 0 revert revert $W/mc8.po &&
 	mc_auth rs katana s3cret accepted && mc_auth rs dup second refused &&
 	wait_for_line $W/rs-load.out "^second [0-9]+ phase=4 " &&
 	mc_load_stop rs &&
