@@ -74,6 +74,20 @@ for v in fs plain; do
 	live_fix $v 5 4 "luaG_runerror, luaV_concat.part.0"
 done
 
+test_expect_success 'lua in GDB: after katana apply, bt through the patched luaG_runerror and luaV_concat.part.0 reaches main (the PO'"'"'s CFI)' '
+	lua_start luabt $L/fs/p4 &&
+	test_when_finished "target_stop luabt" &&
+	gdb_batch -p $(target_pid luabt) -ex "katana apply $W/lua5-fs.po" \
+		-ex "break luaG_errormsg" -ex continue -ex bt -ex delete -ex detach >bt.out 2>&1 &&
+	test_grep "^katana: applied .lua5-fs.po." bt.out &&
+	test_grep -E "^#1  0x[0-9a-f]+ in luaG_runerror \(\)" bt.out &&
+	test_grep -E "^#[0-9]+ +0x[0-9a-f]+ in luaV_execute " bt.out &&
+	test_grep -E "^#[0-9]+ +0x[0-9a-f]+ in main " bt.out &&
+	! grep -n -e "Backtrace stopped" -e " in ?? ()" bt.out &&
+	more_lines luabt 3 &&
+	! grep -n WRONG $W/luabt.out
+'
+
 # Neither fix touches luaV_execute (the interpreter loop, always on the
 # stack): the case did not occur.  What such a fix gets is shown on the
 # same kind of frame: a message handler that never returns keeps
