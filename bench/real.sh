@@ -149,6 +149,35 @@ restart_fail=$(( $(field "$OUT/load-restart.out" 1 fail) + $(field "$OUT/load-re
 restart_lost=$(sed -n 's/^check keys=[0-9]* missing=\([0-9]*\).*/\1/p' "$OUT/check-restart.out")
 restart_down=$(ms $((t3 - t2)))
 
+# ---------------------------------------------------------------- memory of each patch
+# patch: name, v0 tree, command line of the target
+mem_rows=
+mem_one() { # LABEL PO CMD...
+	_lbl=$1 _po=$2
+	shift 2
+	"$@" >"$OUT/mem-target.out" 2>&1 &
+	_tp=$!
+	_n=500
+	until grep -q . "$OUT/mem-target.out" 2>/dev/null || { [ -n "${MEM_PORT:-}" ] && listening "$MEM_PORT"; }; do
+		_n=$((_n - 1)); [ "$_n" -gt 0 ] || break; sleep 0.01
+	done
+	"$K" apply "$_po" "$_tp" >"$OUT/mem-apply.out" 2>&1 || { cat "$OUT/mem-apply.out" >&2; kill -9 "$_tp"; exit 1; }
+	set -- $(katana_kib "$_tp")
+	mem_rows="$mem_rows| memory added by $_lbl (patch + stub/registry): mapped / resident | $1 KiB / $2 KiB | - | - |
+"
+	kill -9 "$_tp" 2>/dev/null || true
+	gone "$_tp"
+}
+"$K" gen -o "$OUT/mc7.po" "$M/p5" "$M/p6" memcached >/dev/null
+"$K" gen -o "$OUT/lua4.po" "$REAL/lua/fs/p3" "$REAL/lua/fs/p4" src/lua5.4 >/dev/null
+"$K" gen -o "$OUT/lua5.po" "$REAL/lua/fs/p4" "$REAL/lua/fs/p5" src/lua5.4 >/dev/null
+MEM_PORT=$(port)
+mem_one "memcached 0007" "$OUT/mc7.po" "$M/p5/memcached" -U 0 -l 127.0.0.1 -p "$MEM_PORT" -t 4 -u root -vv
+MEM_PORT=
+LUA_LOAD=$(cd "$(dirname "$0")/.." && pwd)/tests/realworld/lua-load.lua
+mem_one "lua5.4 0004" "$OUT/lua4.po" "$REAL/lua/fs/p3/src/lua5.4" "$LUA_LOAD" 200
+mem_one "lua5.4 0005" "$OUT/lua5.po" "$REAL/lua/fs/p4/src/lua5.4" "$LUA_LOAD" 200
+
 # ---------------------------------------------------------------- gen vs reading the trees
 # median of 5 runs, in ms
 median5() {
@@ -180,8 +209,9 @@ printf '| keys lost of %s: apply vs restart | %s | %s | - |\n' "$KEYS" "${apply_
 printf '| worst client latency during revert vs p99.9 before | %s ms | %s ms | %s |\n' \
 	"$(us2ms "$revert_max")" "$(us2ms "$base_p999")" "$(ratio "$revert_max" "$base_p999")"
 printf '| target stopped by revert | %s ms | - | - |\n' "$stop_revert"
-printf '| memory katana added to the target (patch + stub/registry): mapped / resident | %s KiB / %s KiB | - | - |\n' \
+printf '| memory added by memcached 0008 (patch + stub/registry): mapped / resident | %s KiB / %s KiB | - | - |\n' \
 	"$kat_size" "$kat_rss"
+printf '%s' "$mem_rows"
 printf '| katana gen memcached (0008) vs diff -rq of both trees | %s ms | %s ms | %s |\n' \
 	"$gen_mc" "$cmp_mc" "$(ratio "$gen_mc" "$cmp_mc")"
 printf '| katana gen lua5.4 (0005) vs diff -rq of both trees | %s ms | %s ms | %s |\n' \
