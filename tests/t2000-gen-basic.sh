@@ -112,4 +112,16 @@ test_expect_success 'katana show (text) prints the changed function' '
 	test_line_count = 0 show.err
 '
 
+test_expect_success 'the PO carries .debug_frame: one FDE covering the new compute(), relocated against it' '
+	d=$W/onefunc-O2 &&
+	readelf -wf $d/fix.po >frames.out &&
+	test_grep "^00000000 0000000000000010 ffffffff CIE" frames.out &&
+	grep " FDE " frames.out >fdes.out &&
+	test_line_count = 1 fdes.out &&
+	size=$(readelf -sW $d/fix.po | awk '"'"'$8 == "compute" && $4 == "FUNC" { print $3 }'"'"') &&
+	test_grep -E "pc=0+\.\.0*$(printf "%x" "$size")\$" fdes.out &&
+	readelf -rW $d/fix.po >rel.out &&
+	test_grep -A3 "rela.debug_frame" rel.out
+'
+
 test_done
