@@ -31,6 +31,21 @@ end
 # a thread stopped inside a blocking call (read, futex, ...) must come back
 # exactly as it was, or the kernel would restart the wrong call.  Other
 # threads do not run meanwhile (scheduler-locking on for the one step).
+# katana-set-reg REG VALUE: set register REG of the thread (frame 0) to
+# VALUE (one word: a number or a convenience variable).  Registers are read
+# and written through the selected frame, and a write re-creates the frames;
+# GDB then re-selects the old frame by its id and may pick an outer one
+# whose id matches, so the next write to $rip would land in a return
+# address on the stack.  So frame 0, before and after every write.
+define katana-set-reg
+  select-frame 0
+  set $$arg0 = $arg1
+  select-frame 0
+end
+document katana-set-reg
+Internal: set a register of frame 0 (REG VALUE).
+end
+
 define katana-syscall
   set $k_sc_nr = $arg0
   set $k_sc_a0 = 0
@@ -60,10 +75,6 @@ define katana-syscall
   if $k_sc_insn == 0
     katana-find-syscall
   end
-  # registers are read and written through the selected frame: frame 0,
-  # re-selected after every write (a write re-creates the frames, and GDB
-  # may then re-select an outer frame whose id matches: a write to $rip
-  # there lands in a return address on the stack)
   select-frame 0
   set $k_sv_rax = $rax
   set $k_sv_rdi = $rdi
@@ -79,54 +90,33 @@ define katana-syscall
   set $k_sv_orig_rax = $orig_rax
   set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
   # no restart of an interrupted call into ours
-  set $orig_rax = -1
-  select-frame 0
-  set $rax = $k_sc_nr
-  select-frame 0
-  set $rdi = $k_sc_a0
-  select-frame 0
-  set $rsi = $k_sc_a1
-  select-frame 0
-  set $rdx = $k_sc_a2
-  select-frame 0
-  set $r10 = $k_sc_a3
-  select-frame 0
-  set $r8 = $k_sc_a4
-  select-frame 0
-  set $r9 = $k_sc_a5
-  select-frame 0
-  set $rip = $k_sc_insn
-  select-frame 0
+  katana-set-reg orig_rax -1
+  katana-set-reg rax $k_sc_nr
+  katana-set-reg rdi $k_sc_a0
+  katana-set-reg rsi $k_sc_a1
+  katana-set-reg rdx $k_sc_a2
+  katana-set-reg r10 $k_sc_a3
+  katana-set-reg r8 $k_sc_a4
+  katana-set-reg r9 $k_sc_a5
+  katana-set-reg rip $k_sc_insn
   set scheduler-locking on
   set $k_sc_ok = 0
   katana-quiet
   eval "thread apply %d -q -s katana-syscall-step", $_thread
   katana-loud
   set $k_sc_ret = (long)$rax
-  set $rax = $k_sv_rax
-  select-frame 0
-  set $rdi = $k_sv_rdi
-  select-frame 0
-  set $rsi = $k_sv_rsi
-  select-frame 0
-  set $rdx = $k_sv_rdx
-  select-frame 0
-  set $r10 = $k_sv_r10
-  select-frame 0
-  set $r8 = $k_sv_r8
-  select-frame 0
-  set $r9 = $k_sv_r9
-  select-frame 0
-  set $rcx = $k_sv_rcx
-  select-frame 0
-  set $r11 = $k_sv_r11
-  select-frame 0
-  set $rip = $k_sv_rip
-  select-frame 0
-  set $eflags = $k_sv_eflags
-  select-frame 0
-  set $orig_rax = $k_sv_orig_rax
-  select-frame 0
+  katana-set-reg rax $k_sv_rax
+  katana-set-reg rdi $k_sv_rdi
+  katana-set-reg rsi $k_sv_rsi
+  katana-set-reg rdx $k_sv_rdx
+  katana-set-reg r10 $k_sv_r10
+  katana-set-reg r8 $k_sv_r8
+  katana-set-reg r9 $k_sv_r9
+  katana-set-reg rcx $k_sv_rcx
+  katana-set-reg r11 $k_sv_r11
+  katana-set-reg rip $k_sv_rip
+  katana-set-reg eflags $k_sv_eflags
+  katana-set-reg orig_rax $k_sv_orig_rax
   katana-restore-scheduler-locking
   if $k_sc_ok == 0
     echo katana: the injected system call did not complete; the thread's registers were restored\n
@@ -730,14 +720,11 @@ define katana-stub-call
   set $k_cv_orig_rax = $orig_rax
   set $k_sv_lock = $_gdb_setting_str("scheduler-locking")
   set $k_stub_ok = 0
-  set $orig_rax = -1
-  select-frame 0
-  set $rdi = $k_req
-  select-frame 0
-  set $rsp = ((unsigned long)$rsp - 1024) & ~0xfUL
-  select-frame 0
-  set $rip = $k_stub_base
-  select-frame 0
+  katana-set-reg orig_rax -1
+  katana-set-reg rdi $k_req
+  set $k_stub_rsp = ((unsigned long)$rsp - 1024) & ~0xfUL
+  katana-set-reg rsp $k_stub_rsp
+  katana-set-reg rip $k_stub_base
   katana-quiet
   catch syscall 39
   set $k_catch = $bpnum
@@ -745,44 +732,25 @@ define katana-stub-call
   eval "thread apply %d -q -s katana-stub-run", $_thread
   eval "delete %d", $k_catch
   katana-loud
-  set $rax = $k_cv_rax
-  select-frame 0
-  set $rbx = $k_cv_rbx
-  select-frame 0
-  set $rcx = $k_cv_rcx
-  select-frame 0
-  set $rdx = $k_cv_rdx
-  select-frame 0
-  set $rsi = $k_cv_rsi
-  select-frame 0
-  set $rdi = $k_cv_rdi
-  select-frame 0
-  set $rbp = $k_cv_rbp
-  select-frame 0
-  set $rsp = $k_cv_rsp
-  select-frame 0
-  set $r8 = $k_cv_r8
-  select-frame 0
-  set $r9 = $k_cv_r9
-  select-frame 0
-  set $r10 = $k_cv_r10
-  select-frame 0
-  set $r11 = $k_cv_r11
-  select-frame 0
-  set $r12 = $k_cv_r12
-  select-frame 0
-  set $r13 = $k_cv_r13
-  select-frame 0
-  set $r14 = $k_cv_r14
-  select-frame 0
-  set $r15 = $k_cv_r15
-  select-frame 0
-  set $rip = $k_cv_rip
-  select-frame 0
-  set $eflags = $k_cv_eflags
-  select-frame 0
-  set $orig_rax = $k_cv_orig_rax
-  select-frame 0
+  katana-set-reg rax $k_cv_rax
+  katana-set-reg rbx $k_cv_rbx
+  katana-set-reg rcx $k_cv_rcx
+  katana-set-reg rdx $k_cv_rdx
+  katana-set-reg rsi $k_cv_rsi
+  katana-set-reg rdi $k_cv_rdi
+  katana-set-reg rbp $k_cv_rbp
+  katana-set-reg rsp $k_cv_rsp
+  katana-set-reg r8 $k_cv_r8
+  katana-set-reg r9 $k_cv_r9
+  katana-set-reg r10 $k_cv_r10
+  katana-set-reg r11 $k_cv_r11
+  katana-set-reg r12 $k_cv_r12
+  katana-set-reg r13 $k_cv_r13
+  katana-set-reg r14 $k_cv_r14
+  katana-set-reg r15 $k_cv_r15
+  katana-set-reg rip $k_cv_rip
+  katana-set-reg eflags $k_cv_eflags
+  katana-set-reg orig_rax $k_cv_orig_rax
   katana-restore-scheduler-locking
   set $k_stub_result = {long}($k_req + 32)
   if $k_stub_ok == 0
