@@ -896,8 +896,6 @@ static int verb_frames(void)
 
 	if (!text)
 		return -ENOMEM;
-	/* the time since the previous stack walk is (nearly all) time the
-	 * target ran while waiting for a safe point: not part of its stop */
 	/* every stack walk of this command, kept with the session's files
 	 * (which stay when the command fails) for a post-mortem */
 	{
@@ -911,6 +909,8 @@ static int verb_frames(void)
 			fclose(lf);
 		}
 	}
+	/* the time since the previous stack walk is (nearly all) time the
+	 * target ran while waiting for a safe point: not part of its stop */
 	if (mark_get("t-frames"))
 		mark_set("t-ran", mark_get("t-ran") + (now_ns() - mark_get("t-frames")));
 	err = args_load(&c.a);
@@ -995,14 +995,13 @@ static int verb_done(long result)
 	struct ctx c = { 0 };
 	uint64_t t = now_ns(), t0 = mark_get("t-start"), ta = mark_get("t-attach");
 	uint64_t tl = mark_get("t-launch"), mem = 0;
+	uint64_t el = t - (ta ? ta : t0), ran = mark_get("t-ran");
 	char stopped[32], total[32];
 	size_t i;
 	int err = args_load(&c.a);
 
 	if (err)
 		return err;
-	uint64_t el = t - (ta ? ta : t0), ran = mark_get("t-ran");
-
 	ms(stopped, sizeof(stopped), ran < el ? el - ran : 0);
 	ms(total, sizeof(total), t - (tl ? tl : ta ? ta : t0));
 	if (c.a.op == OP_REVERT) {
