@@ -19,7 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PO_FORMAT_VERSION 1
+/* Version 2 adds data transforms (.katana.xtypes, .katana.xform,
+ * .katana.ptrs, var actions transform and fixup, the allocator symbols of
+ * the header).  A writer writes version 1 when a patch uses none of them,
+ * so appliers that only know version 1 still take it. */
+#define PO_FORMAT_VERSION 2	/* the newest version read and written */
+#define PO_FORMAT_MIN 1		/* the oldest version read */
 #define PO_MAGIC "KATANAPO" /* 8 bytes, no NUL, first bytes of .katana */
 
 /* Errors of our own, below the errno range. */
@@ -43,7 +48,10 @@ struct po_disk_hdr {
 	uint32_t generator;	/* str: "katana gen VERSION" */
 	uint8_t build_id[64];
 	uint32_t n_line_only;	/* functions that differed only in __LINE__ constants (skipped) */
-	uint32_t reserved[7];	/* 0; room for later additions */
+	uint32_t alloc_sym;	/* v2: UNDEF symbol of the program's malloc, when
+				 * the patch transforms heap objects; else 0 */
+	uint32_t free_sym;	/* v2: its free; 0 when alloc_sym is 0 */
+	uint32_t reserved[5];	/* 0; room for later additions */
 };
 
 enum po_target_kind {
@@ -95,7 +103,7 @@ struct po_disk_var {
 	uint64_t old_size;
 	uint64_t new_size;
 	uint32_t type;		/* str: C type as text, e.g. "struct config" */
-	uint32_t reserved;
+	uint32_t xtype;		/* v2, transform and fixup: 1 + index in .katana.xtypes; else 0 */
 };
 
 enum po_var_action {
@@ -104,6 +112,13 @@ enum po_var_action {
 				 * .rodata.new, every user in the patch */
 	PO_VAR_INIT_CHANGED = 3,/* writable data whose initialiser changed: the
 				 * running value wins (a warning says so) */
+	PO_VAR_TRANSFORM = 4,	/* v2: the type's layout changed: new storage
+				 * new_sym (holding v1's initial value) is built
+				 * from the running old_sym by xtype's program;
+				 * every user is in the patch */
+	PO_VAR_FIXUP = 5,	/* v2: layout unchanged, but it holds pointers to
+				 * transformed objects: fixed in place (xtype is
+				 * an in-place type), no new storage */
 };
 
 enum {
@@ -143,6 +158,43 @@ struct po_disk_unsafe {
 
 enum {
 	PO_UNSAFE_REPLACED = 1 << 0,	/* its code is replaced */
+	PO_UNSAFE_DATA = 1 << 1,	/* v2: its frames may hold pointers to data
+					 * the patch transforms */
+	PO_UNSAFE_ALLOC = 1 << 2,	/* v2: the program's allocator: must not be
+					 * running while the applier allocates */
+};
+
+/* .katana.xtypes (v2): one per type whose objects a transform rebuilds or
+ * fixes.  Programs are byte-code (po_xop.h) in .katana.xform. */
+struct po_disk_xtype {
+	uint32_t name;		/* str: C spelling ("struct node", "int -> long") */
+	uint32_t flags;		/* PO_XT_* */
+	uint32_t fwd_off;	/* forward program (old layout -> new) in .katana.xform */
+	uint32_t fwd_len;
+	uint32_t back_off;	/* backward program (new -> old), for revert */
+	uint32_t back_len;	/* 0: the transform cannot be undone */
+	uint64_t old_size;
+	uint64_t new_size;
+	uint32_t diff;		/* str: what changed, one line for viewers */
+	uint32_t reserved;
+};
+
+enum {
+	PO_XT_INPLACE = 1 << 0,	/* layout unchanged: objects are fixed where they
+				 * are (only their pointers change) */
+	PO_XT_HEAP = 1 << 1,	/* PTR operations reach objects of it: the applier
+				 * finds them through pointers and allocates their
+				 * new copies with the program's allocator */
+};
+
+/* .katana.ptrs (v2): a pointer in the target's static data that the link
+ * initialised to (into) a transformed variable; re-pointed at apply time
+ * when it still holds that address. */
+struct po_disk_ptr {
+	uint32_t site_sym;	/* UNDEF symbol: the target's data object holding it */
+	uint32_t var;		/* index in .katana.vars (action transform) */
+	uint64_t site_off;	/* offset of the 8-byte pointer within site_sym */
+	int64_t addend;		/* it holds the old variable's address + addend */
 };
 
 /* .katana.warnings: NUL-terminated strings, one after another. */
@@ -238,8 +290,32 @@ struct po_var_info {
 	enum po_var_action action;
 	uint32_t flags;		/* PO_VAR_* */
 	uint64_t old_size, new_size;
+	uint32_t xtype;		/* transform/fixup: 1 + index from po_writer_xtype */
 };
 int po_writer_var(struct po_writer *w, const struct po_var_info *v);
+/* Variables added so far (the index the next one gets). */
+size_t po_writer_nvars(const struct po_writer *w);
+
+/* A transformed type; returns its index (>= 0) or a negative error.
+ * Programs are checked (po_xform_check) when the PO is written, once every
+ * type they refer to exists. */
+struct po_xtype_info {
+	const char *name;
+	const char *diff;	/* may be NULL */
+	uint32_t flags;		/* PO_XT_* */
+	uint64_t old_size, new_size;
+	const uint8_t *fwd;
+	size_t fwd_len;
+	const uint8_t *back;	/* may be NULL: cannot be undone */
+	size_t back_len;
+};
+int po_writer_xtype(struct po_writer *w, const struct po_xtype_info *t);
+/* A pointer to re-point (.katana.ptrs): site_sym is an UNDEF handle, var
+ * the index of a transform variable. */
+int po_writer_ptr(struct po_writer *w, int site_sym, uint32_t var,
+		  uint64_t site_off, int64_t addend);
+/* The program's allocator (UNDEF function handles) for heap transforms. */
+int po_writer_set_alloc(struct po_writer *w, int alloc_sym, int free_sym);
 
 int po_writer_unsafe(struct po_writer *w, int sym, uint32_t flags);
 
@@ -298,6 +374,21 @@ struct po_var {
 	uint32_t flags;
 	uint32_t old_sym, new_sym;
 	uint64_t old_size, new_size;
+	uint32_t xtype;			/* 1 + xtype index, or 0 */
+};
+
+struct po_xtype {
+	const char *name, *diff;	/* diff may be "" */
+	uint32_t flags;
+	uint64_t old_size, new_size;
+	const uint8_t *fwd, *back;	/* back NULL when it cannot be undone */
+	size_t fwd_len, back_len;
+};
+
+struct po_ptr {
+	uint32_t site_sym, var;
+	uint64_t site_off;
+	int64_t addend;
 };
 
 struct po_unsafe {
@@ -315,6 +406,7 @@ struct po_info {
 	uint16_t machine;
 	uint32_t n_line_only;
 	uint64_t file_size;
+	uint32_t alloc_sym, free_sym;	/* .symtab indices, 0 if none */
 };
 
 int po_open(const char *path, struct po **out);
@@ -335,6 +427,27 @@ size_t po_nunsafe(const struct po *p);
 const struct po_unsafe *po_unsafe(const struct po *p, size_t i);
 size_t po_nwarnings(const struct po *p);
 const char *po_warning(const struct po *p, size_t i);
+size_t po_nxtypes(const struct po *p);
+const struct po_xtype *po_xtype(const struct po *p, size_t i);
+size_t po_nptrs(const struct po *p);
+const struct po_ptr *po_ptr(const struct po *p, size_t i);
+
+/* Check one transform program (po_xop.h) of xtype `self` in direction
+ * back (0 forward: old -> new; 1 backward) against the xtype table: every
+ * operation decodes, stays inside both objects, names existing types of
+ * the right kind and size, an in-place type only re-points pointers, and
+ * END comes last.  Embedding (SUB, ARRAY) must not loop: checked by
+ * po_xform_check_all.  0, or -1 with a reason in why (for messages). */
+int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int back,
+		   char *why, size_t why_len);
+int po_xform_check_all(const struct po_xtype *types, size_t ntypes, char *why,
+		       size_t why_len);
+/* Translate an offset inside an object of xtype t's old layout (back: new
+ * layout) to the other layout, through its program: 0 with *out, -1 if the
+ * byte is not carried over (a removed member, padding, the inside of a
+ * converted field). */
+int po_xform_translate(const struct po_xtype *types, size_t ntypes, size_t t, int back,
+		       uint64_t off, uint64_t *out);
 
 /* Every ELF section of the file by ELF index (1 <= i < po_nelf_sections()),
  * metadata and relocation sections included: for viewers that list what a
@@ -346,7 +459,9 @@ const char *po_elf_section(const struct po *p, size_t i, uint32_t *sh_type,
 /* Names of things, for messages and viewers. */
 const char *po_sec_name(int sec);	/* fixed sections only */
 const char *po_target_kind_name(enum po_target_kind k);	/* "exec", "pie", "shared" */
-const char *po_var_action_name(enum po_var_action a);	/* "new", "const-update", "init-changed" */
+const char *po_var_action_name(enum po_var_action a);	/* "new", "const-update", "init-changed",
+								 * "transform", "fixup" */
+const char *po_xop_name(uint8_t code);	/* "copy", "int", ... */
 const char *po_reloc_name(uint32_t type);	/* "R_X86_64_PC32", ... */
 const char *po_strerror(int err);	/* for negative returns */
 

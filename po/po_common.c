@@ -89,6 +89,8 @@ const char *po_var_action_name(enum po_var_action a)
 	case PO_VAR_NEW: return "new";
 	case PO_VAR_CONST_UPDATE: return "const-update";
 	case PO_VAR_INIT_CHANGED: return "init-changed";
+	case PO_VAR_TRANSFORM: return "transform";
+	case PO_VAR_FIXUP: return "fixup";
 	}
 	return "?";
 }

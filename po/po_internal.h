@@ -21,6 +21,9 @@ void po_msg(enum po_level level, const char *fmt, ...)
 #define PO_SN_UNSAFE ".unsafe_functions"
 #define PO_SN_WARNINGS ".katana.warnings"
 #define PO_SN_STR ".katana.str"
+#define PO_SN_XTYPES ".katana.xtypes"
+#define PO_SN_XFORM ".katana.xform"
+#define PO_SN_PTRS ".katana.ptrs"
 
 /* Fixed section properties, indexed by enum po_sec (PO_SEC_UNDEF unused). */
 struct po_fixed_sec {

@@ -18,7 +18,8 @@
 
 enum sec_kind {
 	K_NONE, K_ID, K_HDR, K_FUNCS, K_MASKS, K_VARS, K_SYMS, K_UNSAFE,
-	K_WARNINGS, K_STR, K_SYMTAB, K_STRTAB, K_SHSTRTAB, K_RELA,
+	K_WARNINGS, K_STR, K_XTYPES, K_XFORM, K_PTRS, K_SYMTAB, K_STRTAB, K_SHSTRTAB,
+	K_RELA,
 };
 
 static const struct {
@@ -27,7 +28,8 @@ static const struct {
 } meta_names[] = {
 	{ PO_SN_KATANA, K_HDR }, { PO_SN_FUNCS, K_FUNCS }, { PO_SN_MASKS, K_MASKS },
 	{ PO_SN_VARS, K_VARS }, { PO_SN_SYMS, K_SYMS }, { PO_SN_UNSAFE, K_UNSAFE },
-	{ PO_SN_WARNINGS, K_WARNINGS }, { PO_SN_STR, K_STR },
+	{ PO_SN_WARNINGS, K_WARNINGS }, { PO_SN_STR, K_STR }, { PO_SN_XTYPES, K_XTYPES },
+	{ PO_SN_XFORM, K_XFORM }, { PO_SN_PTRS, K_PTRS },
 };
 
 struct po {
@@ -60,6 +62,10 @@ struct po {
 	size_t nunsafe;
 	const char **warnings;
 	size_t nwarnings;
+	struct po_xtype *xtypes;
+	size_t nxtypes;
+	struct po_ptr *ptrs;
+	size_t nptrs;
 };
 
 /* Report what is wrong with p and return -PO_EFORMAT. */
@@ -294,14 +300,17 @@ static int read_header(struct po *p, const Elf64_Ehdr *eh)
 	h = sdata(p, i);
 	if (memcmp(h->magic, PO_MAGIC, sizeof(h->magic)))
 		return bad(p, "section '" PO_SN_KATANA "': bad magic: not a katana patch object");
-	if (h->version != PO_FORMAT_VERSION) {
-		po_err("po: '%s': format version %u, but this katana reads only version %u; "
-		       "%s", p->name, h->version, PO_FORMAT_VERSION,
+	if (h->version < PO_FORMAT_MIN || h->version > PO_FORMAT_VERSION) {
+		po_err("po: '%s': format version %u, but this katana reads only versions %u to %u; "
+		       "%s", p->name, h->version, PO_FORMAT_MIN, PO_FORMAT_VERSION,
 		       h->version > PO_FORMAT_VERSION ?
 		       "use a newer katana, or regenerate the patch with this one" :
 		       "regenerate the patch with 'katana gen'");
 		return -PO_EVERSION;
 	}
+	if (h->version < 2 && (h->alloc_sym || h->free_sym || p->meta[K_XTYPES] ||
+			       p->meta[K_XFORM] || p->meta[K_PTRS]))
+		return bad(p, "format version 1 with data transforms (a version 2 feature)");
 	if (h->flags)
 		return bad(p, "section '" PO_SN_KATANA "': reserved flags 0x%x set", h->flags);
 	for (size_t r = 0; r < sizeof(h->reserved) / sizeof(h->reserved[0]); r++)
@@ -328,6 +337,26 @@ static int read_header(struct po *p, const Elf64_Ehdr *eh)
 	p->info.machine = eh->e_machine;
 	p->info.n_line_only = h->n_line_only;
 	p->info.file_size = p->size;
+	p->info.alloc_sym = h->alloc_sym;
+	p->info.free_sym = h->free_sym;
+	return 0;
+}
+
+static int check_sym(struct po *p, uint32_t sym, int undef, const char *what,
+		     const char *field);
+
+/* After the symbols: the allocator symbols of the header. */
+static int read_alloc(struct po *p)
+{
+	const char *what = "section '" PO_SN_KATANA "'";
+	int err;
+
+	if (!p->info.alloc_sym != !p->info.free_sym)
+		return bad(p, "%s: alloc_sym %u and free_sym %u: both or neither", what,
+			   p->info.alloc_sym, p->info.free_sym);
+	if (p->info.alloc_sym && ((err = check_sym(p, p->info.alloc_sym, 1, what, "alloc_sym")) ||
+				  (err = check_sym(p, p->info.free_sym, 1, what, "free_sym"))))
+		return err;
 	return 0;
 }
 
@@ -579,12 +608,30 @@ static int read_vars(struct po *p)
 			return bad(p, "%s: variable without a name", what);
 		snprintf(what, sizeof(what), "section '" PO_SN_VARS "': entry %zu (%.40s)",
 			 k, v->name);
-		if (d.action < PO_VAR_NEW || d.action > PO_VAR_INIT_CHANGED)
+		if (d.action < PO_VAR_NEW ||
+		    d.action > (p->info.version < 2 ? PO_VAR_INIT_CHANGED : PO_VAR_FIXUP))
 			return bad(p, "%s: unknown action %u", what, d.action);
 		if (d.flags & ~known)
 			return bad(p, "%s: unknown flags 0x%x", what, d.flags & ~known);
-		if (d.reserved)
-			return bad(p, "%s: reserved field is %u, must be 0", what, d.reserved);
+		if (d.action == PO_VAR_TRANSFORM || d.action == PO_VAR_FIXUP) {
+			const struct po_xtype *t;
+
+			if (!d.xtype || d.xtype > p->nxtypes)
+				return bad(p, "%s: %s: xtype %u of %zu", what,
+					   po_var_action_name(d.action), d.xtype, p->nxtypes);
+			t = &p->xtypes[d.xtype - 1];
+			if (!d.old_sym || (d.action == PO_VAR_TRANSFORM) != !!d.new_sym)
+				return bad(p, "%s: %s: old_sym %u, new_sym %u", what,
+					   po_var_action_name(d.action), d.old_sym, d.new_sym);
+			if ((d.action == PO_VAR_FIXUP) != !!(t->flags & PO_XT_INPLACE) ||
+			    t->old_size != d.old_size || t->new_size != d.new_size)
+				return bad(p, "%s: xtype %u (%s, %llu -> %llu bytes) does not fit a %s of %llu -> %llu bytes",
+					   what, d.xtype - 1, t->name, (unsigned long long)t->old_size,
+					   (unsigned long long)t->new_size, po_var_action_name(d.action),
+					   (unsigned long long)d.old_size, (unsigned long long)d.new_size);
+		} else if (d.xtype) {
+			return bad(p, "%s: xtype %u on a variable that is not transformed", what, d.xtype);
+		}
 		if (d.old_sym && (err = check_sym(p, d.old_sym, 1, what, "old_sym")))
 			return err;
 		if (d.new_sym && (err = check_sym(p, d.new_sym, 0, what, "new_sym")))
@@ -597,8 +644,99 @@ static int read_vars(struct po *p)
 		v->new_sym = d.new_sym;
 		v->old_size = d.old_size;
 		v->new_size = d.new_size;
+		v->xtype = d.xtype;
 	}
 	p->nvars = n;
+	return 0;
+}
+
+/* .katana.xtypes and the programs they point into (.katana.xform). */
+static int read_xtypes(struct po *p)
+{
+	const uint32_t known = PO_XT_INPLACE | PO_XT_HEAP;
+	const uint8_t *base, *code = NULL;
+	size_t n, code_len = 0;
+	char what[160], why[256];
+	int err, heap = 0;
+
+	if ((err = record_sec(p, K_XTYPES, sizeof(struct po_disk_xtype), 8, &n)) ||
+	    (err = record_sec(p, K_XFORM, 0, 1, &code_len)))
+		return err;
+	if (!n && code_len)
+		return bad(p, "section '" PO_SN_XFORM "' without '" PO_SN_XTYPES "'");
+	if (!n)
+		return 0;
+	if (n > 4096)
+		return bad(p, "section '" PO_SN_XTYPES "': %zu types (at most 4096)", n);
+	if (code_len)
+		code = sdata(p, p->meta[K_XFORM]);
+	base = sdata(p, p->meta[K_XTYPES]);
+	p->xtypes = calloc(n, sizeof(*p->xtypes));
+	if (!p->xtypes)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		struct po_disk_xtype d;
+		struct po_xtype *t = &p->xtypes[k];
+
+		memcpy(&d, base + k * sizeof(d), sizeof(d));
+		snprintf(what, sizeof(what), "section '" PO_SN_XTYPES "': entry %zu", k);
+		if ((err = kstr(p, d.name, &t->name, what)) || (err = kstr(p, d.diff, &t->diff, what)))
+			return err;
+		if (!*t->name)
+			return bad(p, "%s: type without a name", what);
+		if (d.flags & ~known)
+			return bad(p, "%s: unknown flags 0x%x", what, d.flags & ~known);
+		if (d.reserved)
+			return bad(p, "%s: reserved field is %u, must be 0", what, d.reserved);
+		if (!d.fwd_len || d.fwd_off > code_len || d.fwd_len > code_len - d.fwd_off ||
+		    d.back_off > code_len || d.back_len > code_len - d.back_off)
+			return bad(p, "%s: programs %u+%u and %u+%u outside '" PO_SN_XFORM "' (%zu bytes)",
+				   what, d.fwd_off, d.fwd_len, d.back_off, d.back_len, code_len);
+		if (d.old_size > (1ULL << 40) || d.new_size > (1ULL << 40))
+			return bad(p, "%s: sizes %llu -> %llu", what, (unsigned long long)d.old_size,
+				   (unsigned long long)d.new_size);
+		t->flags = d.flags;
+		t->old_size = d.old_size;
+		t->new_size = d.new_size;
+		t->fwd = code + d.fwd_off;
+		t->fwd_len = d.fwd_len;
+		t->back = d.back_len ? code + d.back_off : NULL;
+		t->back_len = d.back_len;
+		heap |= !!(d.flags & PO_XT_HEAP);
+	}
+	p->nxtypes = n;
+	if (po_xform_check_all(p->xtypes, n, why, sizeof(why)))
+		return bad(p, "section '" PO_SN_XTYPES "': %s", why);
+	if (heap && !p->info.alloc_sym)
+		return bad(p, "section '" PO_SN_XTYPES "': heap objects are transformed but the header names no allocator");
+	return 0;
+}
+
+static int read_ptrs(struct po *p)
+{
+	const uint8_t *base;
+	char what[128];
+	size_t n;
+	int err;
+
+	if ((err = record_sec(p, K_PTRS, sizeof(struct po_disk_ptr), 8, &n)) || !n)
+		return err;
+	base = sdata(p, p->meta[K_PTRS]);
+	p->ptrs = calloc(n, sizeof(*p->ptrs));
+	if (!p->ptrs)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		struct po_disk_ptr d;
+
+		memcpy(&d, base + k * sizeof(d), sizeof(d));
+		snprintf(what, sizeof(what), "section '" PO_SN_PTRS "': entry %zu", k);
+		if ((err = check_sym(p, d.site_sym, 1, what, "site_sym")))
+			return err;
+		if (d.var >= p->nvars || p->vars[d.var].action != PO_VAR_TRANSFORM)
+			return bad(p, "%s: var %u is not a transformed variable", what, d.var);
+		p->ptrs[k] = (struct po_ptr){ d.site_sym, d.var, d.site_off, d.addend };
+	}
+	p->nptrs = n;
 	return 0;
 }
 
@@ -624,7 +762,8 @@ static int read_unsafe(struct po *p)
 			return bad(p, "%s: symbol index 0", what);
 		if ((err = check_sym(p, d.sym, 1, what, "sym")))
 			return err;
-		if (d.flags & ~(uint32_t)PO_UNSAFE_REPLACED)
+		if (d.flags & ~(uint32_t)(p->info.version < 2 ? PO_UNSAFE_REPLACED :
+					  PO_UNSAFE_REPLACED | PO_UNSAFE_DATA | PO_UNSAFE_ALLOC))
 			return bad(p, "%s: unknown flags 0x%x", what, d.flags);
 		p->unsafe[k].sym = d.sym;
 		p->unsafe[k].flags = d.flags;
@@ -764,7 +903,8 @@ static int parse(struct po *p)
 	if ((err = string_table(p, p->meta[K_STR], &p->str, &p->str_size)) ||
 	    (err = read_header(p, &eh)) || (err = read_symbols(p)) ||
 	    (err = read_sections(p)) || (err = read_symrefs(p)) ||
-	    (err = read_funcs(p)) || (err = read_vars(p)) ||
+	    (err = read_alloc(p)) || (err = read_funcs(p)) || (err = read_xtypes(p)) ||
+	    (err = read_vars(p)) || (err = read_ptrs(p)) ||
 	    (err = read_unsafe(p)) || (err = read_warnings(p)) ||
 	    (err = read_relocs(p)))
 		return err;
@@ -781,6 +921,8 @@ void po_close(struct po *p)
 	free(p->syms);
 	free(p->funcs);
 	free(p->vars);
+	free(p->xtypes);
+	free(p->ptrs);
 	free(p->unsafe);
 	free(p->warnings);
 	free(p->sh);
@@ -940,6 +1082,26 @@ size_t po_nunsafe(const struct po *p)
 const struct po_unsafe *po_unsafe(const struct po *p, size_t i)
 {
 	return i < p->nunsafe ? &p->unsafe[i] : NULL;
+}
+
+size_t po_nxtypes(const struct po *p)
+{
+	return p->nxtypes;
+}
+
+const struct po_xtype *po_xtype(const struct po *p, size_t i)
+{
+	return i < p->nxtypes ? &p->xtypes[i] : NULL;
+}
+
+size_t po_nptrs(const struct po *p)
+{
+	return p->nptrs;
+}
+
+const struct po_ptr *po_ptr(const struct po *p, size_t i)
+{
+	return i < p->nptrs ? &p->ptrs[i] : NULL;
 }
 
 size_t po_nwarnings(const struct po *p)

@@ -205,8 +205,23 @@ struct wfunc {
 struct wvar {
 	char *name, *cu, *type;
 	int old_sym, new_sym;
-	uint32_t action, flags;
+	uint32_t action, flags, xtype;
 	uint64_t old_size, new_size;
+};
+
+struct wxtype {
+	char *name, *diff;
+	uint32_t flags;
+	uint64_t old_size, new_size;
+	uint8_t *fwd, *back;
+	size_t fwd_len, back_len;
+};
+
+struct wptr {
+	int site_sym;
+	uint32_t var;
+	uint64_t site_off;
+	int64_t addend;
 };
 
 struct po_writer {
@@ -228,6 +243,11 @@ struct po_writer {
 	struct po_disk_unsafe *unsafe;	/* sym holds a handle until written */
 	size_t nunsafe, cunsafe;
 	struct buf warnings;
+	struct wxtype *xtypes;
+	size_t nxtypes, cxtypes;
+	struct wptr *ptrs;
+	size_t nptrs, cptrs;
+	int alloc_sym, free_sym;
 };
 
 static char *dup_or_empty(const char *s)
@@ -304,6 +324,14 @@ void po_writer_free(struct po_writer *w)
 		free(w->vars[i].type);
 	}
 	free(w->vars);
+	for (size_t i = 0; i < w->nxtypes; i++) {
+		free(w->xtypes[i].name);
+		free(w->xtypes[i].diff);
+		free(w->xtypes[i].fwd);
+		free(w->xtypes[i].back);
+	}
+	free(w->xtypes);
+	free(w->ptrs);
 	free(w->unsafe);
 	free(w->warnings.d);
 	free(w);
@@ -675,11 +703,12 @@ int po_writer_var(struct po_writer *w, const struct po_var_info *v)
 		PO_VAR_CONST;
 	const char *name = v->name ? v->name : "(null)";
 	struct wsym *ns = v->new_sym ? get_sym(w, v->new_sym) : NULL;
+	int xf = v->action == PO_VAR_TRANSFORM || v->action == PO_VAR_FIXUP;
 	struct wvar *d;
 	int err;
 
 	if (!v->name || !*v->name || !v->cu || (v->flags & ~known) ||
-	    v->action < PO_VAR_NEW || v->action > PO_VAR_INIT_CHANGED) {
+	    v->action < PO_VAR_NEW || v->action > PO_VAR_FIXUP) {
 		po_err("po: writer: var '%s': missing name or cu, bad action %d or flags 0x%x",
 		       name, (int)v->action, v->flags);
 		return -EINVAL;
@@ -690,6 +719,22 @@ int po_writer_var(struct po_writer *w, const struct po_var_info *v)
 	}
 	if (v->action == PO_VAR_NEW && !v->new_sym) {
 		po_err("po: writer: var '%s': a new variable needs new_sym", name);
+		return -EINVAL;
+	}
+	if (xf != (v->xtype != 0) || (v->xtype && v->xtype > w->nxtypes) ||
+	    (xf && !v->old_sym) || (v->action == PO_VAR_TRANSFORM && !v->new_sym) ||
+	    (v->action == PO_VAR_FIXUP && v->new_sym)) {
+		po_err("po: writer: var '%s': %s needs an xtype, an old_sym%s", name,
+		       po_var_action_name(v->action),
+		       v->action == PO_VAR_TRANSFORM ? " and a new_sym" : " and no new_sym");
+		return -EINVAL;
+	}
+	if (xf && (!(w->xtypes[v->xtype - 1].flags & PO_XT_INPLACE) != (v->action == PO_VAR_TRANSFORM) ||
+		   w->xtypes[v->xtype - 1].old_size != v->old_size ||
+		   w->xtypes[v->xtype - 1].new_size != v->new_size)) {
+		po_err("po: writer: var '%s': xtype %u (%s) does not fit a %s of %llu -> %llu bytes",
+		       name, v->xtype - 1, w->xtypes[v->xtype - 1].name, po_var_action_name(v->action),
+		       (unsigned long long)v->old_size, (unsigned long long)v->new_size);
 		return -EINVAL;
 	}
 	if (v->old_sym && !undef_sym(w, v->old_sym, "var"))
@@ -713,7 +758,86 @@ int po_writer_var(struct po_writer *w, const struct po_var_info *v)
 	d->flags = v->flags;
 	d->old_size = v->old_size;
 	d->new_size = v->new_size;
+	d->xtype = v->xtype;
 	w->nvars++;
+	return 0;
+}
+
+size_t po_writer_nvars(const struct po_writer *w)
+{
+	return w->nvars;
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+{
+	uint8_t *d = malloc(n ? n : 1);
+
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
+int po_writer_xtype(struct po_writer *w, const struct po_xtype_info *t)
+{
+	const uint32_t known = PO_XT_INPLACE | PO_XT_HEAP;
+	struct wxtype *d;
+	int err;
+
+	if (!t->name || !*t->name || (t->flags & ~known) || !t->fwd || !t->fwd_len ||
+	    (t->back_len && !t->back) || t->fwd_len > UINT32_MAX || t->back_len > UINT32_MAX ||
+	    w->nxtypes >= 4096) {
+		po_err("po: writer: xtype '%s': missing name or program, or bad flags 0x%x",
+		       t->name ? t->name : "(null)", t->flags);
+		return -EINVAL;
+	}
+	err = grow(&w->xtypes, &w->cxtypes, w->nxtypes, sizeof(*w->xtypes));
+	if (err)
+		return err;
+	d = &w->xtypes[w->nxtypes];
+	memset(d, 0, sizeof(*d));
+	d->name = strdup(t->name);
+	d->diff = dup_or_empty(t->diff);
+	d->fwd = dup_bytes(t->fwd, t->fwd_len);
+	d->back = t->back_len ? dup_bytes(t->back, t->back_len) : NULL;
+	if (!d->name || !d->diff || !d->fwd || (t->back_len && !d->back)) {
+		free(d->name);
+		free(d->diff);
+		free(d->fwd);
+		free(d->back);
+		return -ENOMEM;
+	}
+	d->flags = t->flags;
+	d->old_size = t->old_size;
+	d->new_size = t->new_size;
+	d->fwd_len = t->fwd_len;
+	d->back_len = t->back_len;
+	return (int)w->nxtypes++;
+}
+
+int po_writer_ptr(struct po_writer *w, int site_sym, uint32_t var, uint64_t site_off,
+		  int64_t addend)
+{
+	int err;
+
+	if (!undef_sym(w, site_sym, "pointer site"))
+		return -EINVAL;
+	if (var >= w->nvars || w->vars[var].action != PO_VAR_TRANSFORM) {
+		po_err("po: writer: pointer site: var %u is not a transformed variable", var);
+		return -EINVAL;
+	}
+	err = grow(&w->ptrs, &w->cptrs, w->nptrs, sizeof(*w->ptrs));
+	if (err)
+		return err;
+	w->ptrs[w->nptrs++] = (struct wptr){ site_sym, var, site_off, addend };
+	return 0;
+}
+
+int po_writer_set_alloc(struct po_writer *w, int alloc_sym, int free_sym)
+{
+	if (!undef_sym(w, alloc_sym, "allocator") || !undef_sym(w, free_sym, "allocator"))
+		return -EINVAL;
+	w->alloc_sym = alloc_sym;
+	w->free_sym = free_sym;
 	return 0;
 }
 
@@ -723,7 +847,7 @@ int po_writer_unsafe(struct po_writer *w, int sym, uint32_t flags)
 
 	if (!undef_sym(w, sym, "unsafe function"))
 		return -EINVAL;
-	if (flags & ~(uint32_t)PO_UNSAFE_REPLACED) {
+	if (flags & ~(uint32_t)(PO_UNSAFE_REPLACED | PO_UNSAFE_DATA | PO_UNSAFE_ALLOC)) {
 		po_err("po: writer: unsafe function: unknown flags 0x%x", flags);
 		return -EINVAL;
 	}
@@ -775,7 +899,7 @@ struct wctx {
 	struct osec *o;
 	size_t no;
 	struct strtab str, strtab;
-	struct buf shstr, hdr, funcs, masks, vars, syms, unsafe, symtab;
+	struct buf shstr, hdr, funcs, masks, vars, syms, unsafe, symtab, xtypes, xform, ptrs;
 	struct buf *rela;	/* by section id */
 	char **rela_names;	/* by section id */
 	uint32_t first_global;
@@ -901,6 +1025,45 @@ static int build_symtab(struct wctx *c)
 	return 0;
 }
 
+static int uses_v2(const struct po_writer *w)
+{
+	for (size_t i = 0; i < w->nunsafe; i++)
+		if (w->unsafe[i].flags & ~(uint32_t)PO_UNSAFE_REPLACED)
+			return 1;
+	return w->nxtypes || w->nptrs || w->alloc_sym;
+}
+
+/* The programs refer to each other by index: check them once all are in. */
+static int check_xtypes(struct wctx *c)
+{
+	struct po_writer *w = c->w;
+	struct po_xtype *t;
+	char why[256];
+	int bad = 0, heap = 0;
+
+	if (!w->nxtypes)
+		return 0;
+	t = calloc(w->nxtypes, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->nxtypes; i++) {
+		t[i] = (struct po_xtype){ w->xtypes[i].name, w->xtypes[i].diff, w->xtypes[i].flags,
+					  w->xtypes[i].old_size, w->xtypes[i].new_size,
+					  w->xtypes[i].fwd, w->xtypes[i].back,
+					  w->xtypes[i].fwd_len, w->xtypes[i].back_len };
+		heap |= !!(t[i].flags & PO_XT_HEAP);
+	}
+	if (po_xform_check_all(t, w->nxtypes, why, sizeof(why))) {
+		po_err("po: '%s': %s", c->path, why);
+		bad = 1;
+	} else if (heap && !w->alloc_sym) {
+		po_err("po: '%s': heap objects are transformed but no allocator was given", c->path);
+		bad = 1;
+	}
+	free(t);
+	return bad ? -EINVAL : 0;
+}
+
 static int build_records(struct wctx *c)
 {
 	struct po_writer *w = c->w;
@@ -910,7 +1073,9 @@ static int build_records(struct wctx *c)
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, PO_MAGIC, sizeof(h.magic));
-	h.version = PO_FORMAT_VERSION;
+	h.version = uses_v2(w) ? 2 : 1;
+	h.alloc_sym = symidx(c, w->alloc_sym);
+	h.free_sym = symidx(c, w->free_sym);
 	h.target_kind = w->kind;
 	h.build_id_len = (uint32_t)w->build_id_len;
 	memcpy(h.build_id, w->build_id, sizeof(h.build_id));
@@ -943,7 +1108,7 @@ static int build_records(struct wctx *c)
 		struct po_disk_var d = {
 			.old_sym = symidx(c, v->old_sym), .new_sym = symidx(c, v->new_sym),
 			.action = v->action, .flags = v->flags,
-			.old_size = v->old_size, .new_size = v->new_size,
+			.old_size = v->old_size, .new_size = v->new_size, .xtype = v->xtype,
 		};
 
 		if ((err = str(c, v->name, &d.name)) || (err = str(c, v->cu, &d.cu)) ||
@@ -975,6 +1140,35 @@ static int build_records(struct wctx *c)
 		struct po_disk_unsafe d = { symidx(c, (int)w->unsafe[i].sym), w->unsafe[i].flags };
 
 		if ((err = buf_add(&c->unsafe, &d, sizeof(d))))
+			return err;
+	}
+	for (size_t i = 0; i < w->nxtypes; i++) {
+		struct wxtype *t = &w->xtypes[i];
+		struct po_disk_xtype d = {
+			.flags = t->flags, .fwd_off = (uint32_t)c->xform.len,
+			.fwd_len = (uint32_t)t->fwd_len, .old_size = t->old_size,
+			.new_size = t->new_size,
+		};
+
+		if ((err = buf_add(&c->xform, t->fwd, t->fwd_len)))
+			return err;
+		if (t->back_len) {
+			d.back_off = (uint32_t)c->xform.len;
+			d.back_len = (uint32_t)t->back_len;
+			if ((err = buf_add(&c->xform, t->back, t->back_len)))
+				return err;
+		}
+		if (c->xform.len > UINT32_MAX)
+			return -E2BIG;
+		if ((err = str(c, t->name, &d.name)) || (err = str(c, t->diff, &d.diff)) ||
+		    (err = buf_add(&c->xtypes, &d, sizeof(d))))
+			return err;
+	}
+	for (size_t i = 0; i < w->nptrs; i++) {
+		struct po_disk_ptr d = { symidx(c, w->ptrs[i].site_sym), w->ptrs[i].var,
+					 w->ptrs[i].site_off, w->ptrs[i].addend };
+
+		if ((err = buf_add(&c->ptrs, &d, sizeof(d))))
 			return err;
 	}
 	return 0;
@@ -1131,12 +1325,12 @@ static int do_write(struct wctx *c, uint64_t *sizep)
 	size_t nrela = 0;
 	int err;
 
-	if ((err = check_late(c)))
+	if ((err = check_late(c)) || (err = check_xtypes(c)))
 		return err;
 	for (size_t id = 1; id < w->nsecs; id++)
 		nrela += w->secs[id].nrelocs > 0;
-	/* null, code/data/extra, 8 metadata, rela, symtab, strtab, shstrtab */
-	c->o = calloc(w->nsecs + 8 + nrela + 4, sizeof(*c->o));
+	/* null, code/data/extra, 11 metadata, rela, symtab, strtab, shstrtab */
+	c->o = calloc(w->nsecs + 11 + nrela + 4, sizeof(*c->o));
 	c->rela = calloc(w->nsecs, sizeof(*c->rela));
 	c->rela_names = calloc(w->nsecs, sizeof(*c->rela_names));
 	if (!c->o || !c->rela || !c->rela_names)
@@ -1169,7 +1363,11 @@ static int do_write(struct wctx *c, uint64_t *sizep)
 	REC(PO_SN_VARS, c->vars, struct po_disk_var);
 	REC(PO_SN_SYMS, c->syms, struct po_disk_sym);
 	REC(PO_SN_UNSAFE, c->unsafe, struct po_disk_unsafe);
+	REC(PO_SN_XTYPES, c->xtypes, struct po_disk_xtype);
+	REC(PO_SN_PTRS, c->ptrs, struct po_disk_ptr);
 #undef REC
+	if (c->xform.len)
+		add_osec(c, PO_SN_XFORM, SHT_PROGBITS, 0, 1, 0, c->xform.d, c->xform.len);
 	if (w->warnings.len)
 		add_osec(c, PO_SN_WARNINGS, SHT_PROGBITS, 0, 1, 0, w->warnings.d,
 			 w->warnings.len);
@@ -1225,6 +1423,9 @@ int po_writer_write(struct po_writer *w, const char *path, uint64_t *size)
 	free(c.syms.d);
 	free(c.unsafe.d);
 	free(c.symtab.d);
+	free(c.xtypes.d);
+	free(c.xform.d);
+	free(c.ptrs.d);
 	for (size_t id = 0; c.rela && id < w->nsecs; id++) {
 		free(c.rela[id].d);
 		free(c.rela_names[id]);

@@ -245,7 +245,7 @@ static void check_roundtrip(struct po *p, const struct sample *smp, uint64_t siz
 	const struct po_var *v;
 	int good;
 
-	ok(in->version == PO_FORMAT_VERSION && !strcmp(in->target_name, "server") &&
+	ok(in->version == 1 && !strcmp(in->target_name, "server") &&
 	   in->target_kind == PO_TARGET_PIE && in->machine == EM_X86_64 &&
 	   in->build_id_len == sizeof(build_id) &&
 	   !memcmp(in->build_id, build_id, sizeof(build_id)) &&
@@ -513,10 +513,14 @@ static void check_corruption(void)
 	CORRUPT("no .katana", -PO_EFORMAT, ((char *)b + shdr(b, ".shstrtab")->sh_offset +
 					    shdr(b, ".katana")->sh_name)[1] = 'x');
 	CORRUPT("bad magic", -PO_EFORMAT, ((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->magic[0] = 'k');
-	CORRUPT("version 2", -PO_EVERSION, ((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->version = 2);
+	CORRUPT("version 3", -PO_EVERSION, ((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->version = 3);
 	CORRUPT("version 0", -PO_EVERSION, ((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->version = 0);
 	CORRUPT("reserved header field", -PO_EFORMAT,
-		((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->reserved[6] = 1);
+		((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->reserved[4] = 1);
+	CORRUPT("allocator in a version 1 file", -PO_EFORMAT,
+		((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->alloc_sym = 1);
+	CORRUPT("var xtype in a version 1 file", -PO_EFORMAT,
+		((struct po_disk_var *)rec(b, ".katana.vars", 2, sizeof(struct po_disk_var)))->xtype = 1);
 	CORRUPT("build-id length", -PO_EFORMAT,
 		((struct po_disk_hdr *)rec(b, ".katana", 0, 0))->build_id_len = 65);
 	CORRUPT("func name offset", -PO_EFORMAT,
@@ -612,7 +616,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	tap_plan(81);
+	tap_plan(83);
 	po_set_print(capture);
 	snprintf(path, sizeof(path), "%s/fix.po", dir);
 	err = write_sample(path, &smp, &size);

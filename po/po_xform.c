@@ -1,0 +1,279 @@
+/* po_xform.c - checking and reading transform programs (format 2): what the
+ * reader validates, the writer double-checks, and appliers and viewers use
+ * to translate addresses between an object's two layouts. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "po_internal.h"
+#include "po_xop.h"
+
+const char *po_xop_name(uint8_t code)
+{
+	switch (code) {
+	case PO_XOP_END: return "end";
+	case PO_XOP_COPY: return "copy";
+	case PO_XOP_INT: return "int";
+	case PO_XOP_BITS: return "bits";
+	case PO_XOP_ENUM: return "enum";
+	case PO_XOP_PTR: return "ptr";
+	case PO_XOP_SUB: return "sub";
+	case PO_XOP_ARRAY: return "array";
+	}
+	return "?";
+}
+
+static int why_set(char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int why_set(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static uint64_t src_size(const struct po_xtype *t, int back)
+{
+	return back ? t->new_size : t->old_size;
+}
+
+static uint64_t dst_size(const struct po_xtype *t, int back)
+{
+	return back ? t->old_size : t->new_size;
+}
+
+/* [off, off + len) inside an object of size size, without overflow. */
+static int inside(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+static int int_size(uint64_t n)
+{
+	return n == 1 || n == 2 || n == 4 || n == 8;
+}
+
+int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int back,
+		   char *why, size_t why_len)
+{
+	const struct po_xtype *t = &types[self];
+	const uint8_t *p = back ? t->back : t->fwd;
+	size_t len = back ? t->back_len : t->fwd_len, pos = 0;
+	uint64_t ss = src_size(t, back), ds = dst_size(t, back);
+	int inplace = !!(t->flags & PO_XT_INPLACE);
+
+	if (!p || !len)
+		return why_set(why, why_len, "empty program");
+	if (inplace && t->old_size != t->new_size)
+		return why_set(why, why_len, "in-place type with sizes %llu and %llu",
+			       (unsigned long long)t->old_size, (unsigned long long)t->new_size);
+	for (;;) {
+		size_t at = pos;
+		struct po_xop op;
+		const struct po_xtype *r = NULL;
+		uint64_t *a = op.a;
+
+		if (po_xop_decode(p, len, &pos, &op))
+			return why_set(why, why_len, "+%zu: not an operation (opcode 0x%02x)",
+				       at, at < len ? p[at] : 0);
+		if (op.code == PO_XOP_END) {
+			if (pos != len)
+				return why_set(why, why_len, "+%zu: end before the program's last byte", at);
+			return 0;
+		}
+		if (op.code == PO_XOP_PTR || op.code == PO_XOP_SUB || op.code == PO_XOP_ARRAY) {
+			uint64_t ti = op.code == PO_XOP_ARRAY ? a[5] : a[2];
+
+			if (ti >= ntypes)
+				return why_set(why, why_len, "+%zu: %s: type %llu of %zu", at,
+					       po_xop_name(op.code), (unsigned long long)ti, ntypes);
+			r = &types[ti];
+		}
+		if (inplace && (op.code == PO_XOP_COPY || op.code == PO_XOP_INT ||
+				op.code == PO_XOP_BITS || op.code == PO_XOP_ENUM || a[0] != a[1]))
+			return why_set(why, why_len, "+%zu: %s in an in-place type (only ptr, sub and array at unchanged offsets)",
+				       at, po_xop_name(op.code));
+		switch (op.code) {
+		case PO_XOP_COPY:
+			if (!a[2] || !inside(a[0], a[2], ss) || !inside(a[1], a[2], ds))
+				goto range;
+			break;
+		case PO_XOP_INT:
+		case PO_XOP_ENUM:
+			if (!int_size(a[1]) || !int_size(a[3]))
+				return why_set(why, why_len, "+%zu: %s: sizes %llu -> %llu (1, 2, 4 or 8)",
+					       at, po_xop_name(op.code), (unsigned long long)a[1],
+					       (unsigned long long)a[3]);
+			if (!inside(a[0], a[1], ss) || !inside(a[2], a[3], ds))
+				goto range;
+			if (a[4] & ~(uint64_t)(PO_XOP_OLD_SIGNED | PO_XOP_NEW_SIGNED))
+				return why_set(why, why_len, "+%zu: %s: unknown flags 0x%llx", at,
+					       po_xop_name(op.code), (unsigned long long)a[4]);
+			break;
+		case PO_XOP_BITS:
+			if (!a[1] || a[1] > 64 || !a[3] || a[3] > 64)
+				return why_set(why, why_len, "+%zu: bits: widths %llu -> %llu (1..64)",
+					       at, (unsigned long long)a[1], (unsigned long long)a[3]);
+			if (a[0] > ss * 8 || a[1] > ss * 8 - a[0] || a[2] > ds * 8 ||
+			    a[3] > ds * 8 - a[2])
+				goto range;
+			if (a[4] & ~(uint64_t)(PO_XOP_OLD_SIGNED | PO_XOP_NEW_SIGNED))
+				return why_set(why, why_len, "+%zu: bits: unknown flags 0x%llx", at,
+					       (unsigned long long)a[4]);
+			break;
+		case PO_XOP_PTR:
+			if (!inside(a[0], 8, ss) || !inside(a[1], 8, ds))
+				goto range;
+			if (!(r->flags & PO_XT_HEAP))
+				return why_set(why, why_len, "+%zu: ptr: type %llu (%s) is not marked heap",
+					       at, (unsigned long long)a[2], r->name);
+			if (back && !r->back)
+				return why_set(why, why_len, "+%zu: ptr: type %llu (%s) cannot be undone",
+					       at, (unsigned long long)a[2], r->name);
+			break;
+		case PO_XOP_SUB:
+			if (!inside(a[0], src_size(r, back), ss) || !inside(a[1], dst_size(r, back), ds))
+				goto range;
+			if (inplace && !(r->flags & PO_XT_INPLACE))
+				return why_set(why, why_len, "+%zu: sub: in-place type embeds a changed one (%s)",
+					       at, r->name);
+			break;
+		case PO_XOP_ARRAY:
+			if (!a[2] || a[3] < src_size(r, back) || a[4] < dst_size(r, back) ||
+			    (inplace && (a[3] != a[4] || !(r->flags & PO_XT_INPLACE))))
+				return why_set(why, why_len, "+%zu: array: %llu elements, strides %llu/%llu, element %s",
+					       at, (unsigned long long)a[2], (unsigned long long)a[3],
+					       (unsigned long long)a[4], r->name);
+			if (a[2] > UINT64_MAX / a[3] || a[2] > UINT64_MAX / a[4] ||
+			    !inside(a[0], a[3] * (a[2] - 1) + src_size(r, back), ss) ||
+			    !inside(a[1], a[4] * (a[2] - 1) + dst_size(r, back), ds))
+				goto range;
+			break;
+		}
+		continue;
+range:
+		return why_set(why, why_len, "+%zu: %s outside the object (%llu -> %llu bytes)", at,
+			       po_xop_name(op.code), (unsigned long long)ss, (unsigned long long)ds);
+	}
+}
+
+/* Embedding must be a DAG: a SUB or ARRAY cycle would recurse forever. */
+static int embed_acyclic(const struct po_xtype *types, size_t ntypes, size_t t, int back,
+			 unsigned char *state, char *why, size_t why_len)
+{
+	const uint8_t *p = back ? types[t].back : types[t].fwd;
+	size_t len = back ? types[t].back_len : types[t].fwd_len, pos = 0;
+	struct po_xop op;
+
+	if (state[t] == 2)
+		return 0;
+	if (state[t] == 1)
+		return why_set(why, why_len, "type %zu (%s) embeds itself", t, types[t].name);
+	state[t] = 1;
+	while (p && !po_xop_decode(p, len, &pos, &op) && op.code != PO_XOP_END) {
+		if (op.code == PO_XOP_SUB || op.code == PO_XOP_ARRAY) {
+			size_t r = (size_t)(op.code == PO_XOP_SUB ? op.a[2] : op.a[5]);
+
+			if (r < ntypes && embed_acyclic(types, ntypes, r, back, state, why, why_len))
+				return -1;
+		}
+	}
+	state[t] = 2;
+	return 0;
+}
+
+int po_xform_check_all(const struct po_xtype *types, size_t ntypes, char *why, size_t why_len)
+{
+	char sub[200];
+
+	for (size_t i = 0; i < ntypes; i++) {
+		if (po_xform_check(types, ntypes, i, 0, sub, sizeof(sub)))
+			return why_set(why, why_len, "type %zu (%s): forward program: %s", i,
+				       types[i].name, sub);
+		if (types[i].back && po_xform_check(types, ntypes, i, 1, sub, sizeof(sub)))
+			return why_set(why, why_len, "type %zu (%s): backward program: %s", i,
+				       types[i].name, sub);
+	}
+	for (int back = 0; back < 2; back++) {
+		unsigned char state[4096];
+
+		if (ntypes > sizeof(state))
+			return why_set(why, why_len, "%zu types (at most %zu)", ntypes, sizeof(state));
+		memset(state, 0, ntypes);
+		for (size_t i = 0; i < ntypes; i++)
+			if (embed_acyclic(types, ntypes, i, back, state, why, why_len))
+				return -1;
+	}
+	return 0;
+}
+
+static int translate(const struct po_xtype *types, size_t ntypes, size_t t, int back,
+		     uint64_t off, uint64_t *out, int depth)
+{
+	const struct po_xtype *x = &types[t];
+	const uint8_t *p = back ? x->back : x->fwd;
+	size_t len = back ? x->back_len : x->fwd_len, pos = 0;
+	struct po_xop op;
+
+	if (x->flags & PO_XT_INPLACE) {
+		*out = off;
+		return off < x->old_size ? 0 : -1;
+	}
+	if (depth > 64 || !p)
+		return -1;
+	while (!po_xop_decode(p, len, &pos, &op) && op.code != PO_XOP_END) {
+		const uint64_t *a = op.a;
+
+		switch (op.code) {
+		case PO_XOP_COPY:
+			if (off >= a[0] && off - a[0] < a[2]) {
+				*out = a[1] + (off - a[0]);
+				return 0;
+			}
+			break;
+		case PO_XOP_INT:
+		case PO_XOP_ENUM:
+		case PO_XOP_PTR:
+			if (off == a[0]) {
+				*out = op.code == PO_XOP_PTR ? a[1] : a[2];
+				return 0;
+			}
+			break;
+		case PO_XOP_SUB:
+			if (a[2] < ntypes && off >= a[0] && off - a[0] < src_size(&types[a[2]], back)) {
+				uint64_t r;
+
+				if (translate(types, ntypes, a[2], back, off - a[0], &r, depth + 1))
+					return -1;
+				*out = a[1] + r;
+				return 0;
+			}
+			break;
+		case PO_XOP_ARRAY:
+			if (a[5] < ntypes && a[3] && off >= a[0] && (off - a[0]) / a[3] < a[2]) {
+				uint64_t i = (off - a[0]) / a[3], rem = (off - a[0]) % a[3], r;
+
+				if (rem >= src_size(&types[a[5]], back) ||
+				    translate(types, ntypes, a[5], back, rem, &r, depth + 1))
+					return -1;
+				*out = a[1] + i * a[4] + r;
+				return 0;
+			}
+			break;
+		}
+	}
+	return -1;
+}
+
+int po_xform_translate(const struct po_xtype *types, size_t ntypes, size_t t, int back,
+		       uint64_t off, uint64_t *out)
+{
+	if (t >= ntypes)
+		return -1;
+	return translate(types, ntypes, t, back, off, out, 0);
+}
