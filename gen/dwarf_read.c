@@ -35,20 +35,13 @@
 #include <dwarf.h>
 #include <libdwarf.h>
 
+#include "dwarf_int.h"
 #include "gdwarf.h"
 #include "gen_internal.h"
 
-#define MAX_DEPTH 64
-
 /* ------------------------------------------------------------ helpers */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
+void gdr_sb_addn(struct sbuf *b, const char *s, size_t n)
 {
 	if (b->err)
 		return;
@@ -71,13 +64,13 @@ static void sb_addn(struct sbuf *b, const char *s, size_t n)
 	b->p[b->len] = 0;
 }
 
-static void sb_add(struct sbuf *b, const char *s)
+void gdr_sb_add(struct sbuf *b, const char *s)
 {
-	sb_addn(b, s, strlen(s));
+	gdr_sb_addn(b, s, strlen(s));
 }
 
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *b, const char *fmt, ...)
+void __attribute__((format(printf, 2, 3)))
+gdr_sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	char tmp[256];
 	va_list ap;
@@ -91,7 +84,7 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n < sizeof(tmp)) {
-		sb_addn(b, tmp, n);
+		gdr_sb_addn(b, tmp, n);
 		return;
 	}
 	{
@@ -104,13 +97,13 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(big, n + 1, fmt, ap);
 		va_end(ap);
-		sb_addn(b, big, n);
+		gdr_sb_addn(b, big, n);
 		free(big);
 	}
 }
 
 /* Take the buffer's string (never NULL on success). */
-static char *sb_take(struct sbuf *b)
+char *gdr_sb_take(struct sbuf *b)
 {
 	char *s;
 
@@ -126,48 +119,7 @@ static char *sb_take(struct sbuf *b)
 
 /* ------------------------------------------------------------ object */
 
-struct lrow {
-	uint64_t addr;
-	const char *file;
-	unsigned line, column;
-	unsigned shndx;		/* ET_REL: section of the sequence */
-	unsigned char is_stmt, end_seq;
-};
-
-struct gd_cu {
-	Dwarf_Off off;		/* CU DIE offset in .debug_info */
-	char *name, *comp_dir;
-	Dwarf_Half version;
-	int has_stmt;
-	Dwarf_Unsigned stmt_list;
-	int lines_loaded;
-	struct lrow *rows;
-	size_t nrows;
-};
-
-struct lrel {			/* R_X86_64_64 of .rela.debug_line */
-	uint64_t off;
-	unsigned shndx;
-	uint64_t value;		/* st_value + addend */
-};
-
-struct gd_obj {
-	char *path;
-	Dwarf_Debug dbg;
-	int has_dwarf;
-	int etype;
-	struct gd_cu *cus;
-	size_t ncus;
-	/* interned strings: open-addressing hash set */
-	char **strs;
-	size_t nstrs, capstrs;
-	/* ET_REL relocations of .debug_line */
-	int lrels_loaded;
-	struct lrel *lrels;
-	size_t nlrels;
-};
-
-static const char *intern(struct gd_obj *g, const char *s)
+const char *gdr_intern(struct gd_obj *g, const char *s)
 {
 	size_t h = 5381, i;
 
@@ -215,7 +167,7 @@ static const char *derrmsg(Dwarf_Error e)
 }
 
 /* Report a libdwarf error once and release it. */
-static int dw_fail(struct gd_obj *g, Dwarf_Error *e, const char *what)
+int gdr_dw_fail(struct gd_obj *g, Dwarf_Error *e, const char *what)
 {
 	gen_err("gen: '%s': dwarf: %s: %s", g->path, what, derrmsg(*e));
 	if (*e)
@@ -224,7 +176,7 @@ static int dw_fail(struct gd_obj *g, Dwarf_Error *e, const char *what)
 	return -GEN_EINPUT;
 }
 
-static void drop_err(struct gd_obj *g, Dwarf_Error *e)
+void gdr_drop_err(struct gd_obj *g, Dwarf_Error *e)
 {
 	if (*e)
 		dwarf_dealloc_error(g->dbg, *e);
@@ -232,7 +184,7 @@ static void drop_err(struct gd_obj *g, Dwarf_Error *e)
 }
 
 /* Attribute helpers.  Return 1 found, 0 absent, <0 error (reported). */
-static int attr_get(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_attr_get(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		    Dwarf_Attribute *a)
 {
 	Dwarf_Error e = NULL;
@@ -242,16 +194,16 @@ static int attr_get(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		return 1;
 	if (r == DW_DLV_NO_ENTRY)
 		return 0;
-	return dw_fail(g, &e, "cannot read attribute");
+	return gdr_dw_fail(g, &e, "cannot read attribute");
 }
 
-static int attr_str(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_attr_str(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		    const char **out)
 {
 	Dwarf_Attribute a;
 	Dwarf_Error e = NULL;
 	char *s;
-	int r = attr_get(g, d, at, &a);
+	int r = gdr_attr_get(g, d, at, &a);
 
 	*out = NULL;
 	if (r <= 0)
@@ -259,25 +211,25 @@ static int attr_str(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 	r = dwarf_formstring(a, &s, &e);
 	dwarf_dealloc_attribute(a);
 	if (r != DW_DLV_OK) {
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 		return 0;
 	}
 	*out = s;
 	return 1;
 }
 
-static int attr_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_attr_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		      Dwarf_Unsigned *out)
 {
 	Dwarf_Attribute a;
 	Dwarf_Error e = NULL;
 	Dwarf_Half form = 0;
-	int r = attr_get(g, d, at, &a);
+	int r = gdr_attr_get(g, d, at, &a);
 
 	if (r <= 0)
 		return r;
 	dwarf_whatform(a, &form, &e);
-	drop_err(g, &e);
+	gdr_drop_err(g, &e);
 	if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
 		Dwarf_Signed sv;
 
@@ -293,75 +245,75 @@ static int attr_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 	}
 	dwarf_dealloc_attribute(a);
 	if (r != DW_DLV_OK) {
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 		return 0;
 	}
 	return 1;
 }
 
-static int attr_flag(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at)
+int gdr_attr_flag(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at)
 {
 	Dwarf_Attribute a;
 	Dwarf_Error e = NULL;
 	Dwarf_Bool f = 0;
-	int r = attr_get(g, d, at, &a);
+	int r = gdr_attr_get(g, d, at, &a);
 
 	if (r <= 0)
 		return 0;
 	if (dwarf_formflag(a, &f, &e) != DW_DLV_OK)
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 	dwarf_dealloc_attribute(a);
 	return f != 0;
 }
 
 /* A reference attribute's global .debug_info offset. */
-static int attr_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_attr_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		    Dwarf_Off *out)
 {
 	Dwarf_Attribute a;
 	Dwarf_Error e = NULL;
-	int r = attr_get(g, d, at, &a);
+	int r = gdr_attr_get(g, d, at, &a);
 
 	if (r <= 0)
 		return r;
 	r = dwarf_global_formref(a, out, &e);
 	dwarf_dealloc_attribute(a);
 	if (r != DW_DLV_OK)
-		return dw_fail(g, &e, "cannot follow reference (type units are not supported)");
+		return gdr_dw_fail(g, &e, "cannot follow reference (type units are not supported)");
 	return 1;
 }
 
-static int die_at(struct gd_obj *g, Dwarf_Off off, Dwarf_Die *d)
+int gdr_die_at(struct gd_obj *g, Dwarf_Off off, Dwarf_Die *d)
 {
 	Dwarf_Error e = NULL;
 
 	if (dwarf_offdie_b(g->dbg, off, 1, d, &e) != DW_DLV_OK)
-		return dw_fail(g, &e, "cannot read DIE");
+		return gdr_dw_fail(g, &e, "cannot read DIE");
 	return 0;
 }
 
-static Dwarf_Half die_tag(struct gd_obj *g, Dwarf_Die d)
+Dwarf_Half gdr_die_tag(struct gd_obj *g, Dwarf_Die d)
 {
 	Dwarf_Half t = 0;
 	Dwarf_Error e = NULL;
 
 	if (dwarf_tag(d, &t, &e) != DW_DLV_OK)
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 	return t;
 }
 
-static Dwarf_Off die_off(struct gd_obj *g, Dwarf_Die d)
+Dwarf_Off gdr_die_off(struct gd_obj *g, Dwarf_Die d)
 {
 	Dwarf_Off o = 0;
 	Dwarf_Error e = NULL;
 
 	if (dwarf_dieoffset(d, &o, &e) != DW_DLV_OK)
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 	return o;
 }
 
 /* First child / next sibling: 1 found, 0 none, <0 error. */
-static int die_child(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *c)
+int gdr_die_child(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *c)
 {
 	Dwarf_Error e = NULL;
 	int r = dwarf_child(d, c, &e);
@@ -370,11 +322,11 @@ static int die_child(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *c)
 		return 1;
 	if (r == DW_DLV_NO_ENTRY)
 		return 0;
-	return dw_fail(g, &e, "cannot read DIE children");
+	return gdr_dw_fail(g, &e, "cannot read DIE children");
 }
 
 /* Replaces *d by its sibling (deallocating the old one). */
-static int die_next(struct gd_obj *g, Dwarf_Die *d)
+int gdr_die_next(struct gd_obj *g, Dwarf_Die *d)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Die s;
@@ -388,15 +340,15 @@ static int die_next(struct gd_obj *g, Dwarf_Die *d)
 	}
 	if (r == DW_DLV_NO_ENTRY)
 		return 0;
-	return dw_fail(g, &e, "cannot read DIE sibling");
+	return gdr_dw_fail(g, &e, "cannot read DIE sibling");
 }
 
 /* Name of a DIE, following DW_AT_abstract_origin / DW_AT_specification. */
-static int die_name_depth(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_die_name_depth(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 			  const char **out, int depth)
 {
 	static const Dwarf_Half via[] = { DW_AT_abstract_origin, DW_AT_specification };
-	int r = attr_str(g, d, at, out);
+	int r = gdr_attr_str(g, d, at, out);
 
 	if (r != 0 || depth > 8)
 		return r;
@@ -404,40 +356,40 @@ static int die_name_depth(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 		Dwarf_Off o;
 		Dwarf_Die t;
 
-		r = attr_ref(g, d, via[i], &o);
+		r = gdr_attr_ref(g, d, via[i], &o);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			continue;
-		if ((r = die_at(g, o, &t)) < 0)
+		if ((r = gdr_die_at(g, o, &t)) < 0)
 			return r;
-		r = die_name_depth(g, t, at, out, depth + 1);
+		r = gdr_die_name_depth(g, t, at, out, depth + 1);
 		dwarf_dealloc_die(t);
 		return r;
 	}
 	return 0;
 }
 
-static int die_name(struct gd_obj *g, Dwarf_Die d, const char **out)
+int gdr_die_name(struct gd_obj *g, Dwarf_Die d, const char **out)
 {
-	return die_name_depth(g, d, DW_AT_name, out, 0);
+	return gdr_die_name_depth(g, d, DW_AT_name, out, 0);
 }
 
 /* The DIE d stands for (DW_AT_abstract_origin, else DW_AT_specification):
  * 1 with *t set (the caller deallocates it), 0 if none, < 0 on error. */
-static int die_origin(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *t)
+int gdr_die_origin(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *t)
 {
 	static const Dwarf_Half via[] = { DW_AT_abstract_origin, DW_AT_specification };
 
 	for (size_t i = 0; i < 2; i++) {
 		Dwarf_Off o;
-		int r = attr_ref(g, d, via[i], &o);
+		int r = gdr_attr_ref(g, d, via[i], &o);
 
 		if (r < 0)
 			return r;
 		if (r == 0)
 			continue;
-		if ((r = die_at(g, o, t)) < 0)
+		if ((r = gdr_die_at(g, o, t)) < 0)
 			return r;
 		return 1;
 	}
@@ -445,32 +397,32 @@ static int die_origin(struct gd_obj *g, Dwarf_Die d, Dwarf_Die *t)
 }
 
 /* An attribute (udata or ref) found on d or its origin/specification. */
-static int die_follow_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_die_follow_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 			  Dwarf_Off *out, int depth)
 {
-	int r = attr_ref(g, d, at, out);
+	int r = gdr_attr_ref(g, d, at, out);
 	Dwarf_Die t;
 
 	if (r != 0 || depth > 8)
 		return r;
-	if ((r = die_origin(g, d, &t)) <= 0)
+	if ((r = gdr_die_origin(g, d, &t)) <= 0)
 		return r;
-	r = die_follow_ref(g, t, at, out, depth + 1);
+	r = gdr_die_follow_ref(g, t, at, out, depth + 1);
 	dwarf_dealloc_die(t);
 	return r;
 }
 
-static int die_follow_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
+int gdr_die_follow_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at,
 			    Dwarf_Unsigned *out, int depth)
 {
-	int r = attr_udata(g, d, at, out);
+	int r = gdr_attr_udata(g, d, at, out);
 	Dwarf_Die t;
 
 	if (r != 0 || depth > 8)
 		return r;
-	if ((r = die_origin(g, d, &t)) <= 0)
+	if ((r = gdr_die_origin(g, d, &t)) <= 0)
 		return r;
-	r = die_follow_udata(g, t, at, out, depth + 1);
+	r = gdr_die_follow_udata(g, t, at, out, depth + 1);
 	dwarf_dealloc_die(t);
 	return r;
 }
@@ -498,12 +450,12 @@ static int load_cus(struct gd_obj *g)
 		if (r == DW_DLV_NO_ENTRY)
 			break;
 		if (r != DW_DLV_OK)
-			return dw_fail(g, &e, "cannot read CU header");
+			return gdr_dw_fail(g, &e, "cannot read CU header");
 		r = dwarf_siblingof_b(g->dbg, NULL, 1, &cu, &e);
 		if (r == DW_DLV_NO_ENTRY)
 			continue;
 		if (r != DW_DLV_OK)
-			return dw_fail(g, &e, "cannot read CU");
+			return gdr_dw_fail(g, &e, "cannot read CU");
 		if (g->ncus == cap) {
 			struct gd_cu *n;
 
@@ -517,16 +469,16 @@ static int load_cus(struct gd_obj *g)
 		}
 		c = &g->cus[g->ncus++];
 		memset(c, 0, sizeof(*c));
-		c->off = die_off(g, cu);
+		c->off = gdr_die_off(g, cu);
 		c->version = ver;
-		if (attr_str(g, cu, DW_AT_name, &s) > 0 && !(c->name = strdup(s)))
+		if (gdr_attr_str(g, cu, DW_AT_name, &s) > 0 && !(c->name = strdup(s)))
 			r = -ENOMEM;
-		if (attr_str(g, cu, DW_AT_comp_dir, &s) > 0 &&
+		if (gdr_attr_str(g, cu, DW_AT_comp_dir, &s) > 0 &&
 		    !(c->comp_dir = strdup(s)))
 			r = -ENOMEM;
 		if (!c->name && r >= 0 && !(c->name = strdup("")))
 			r = -ENOMEM;
-		if (r >= 0 && attr_udata(g, cu, DW_AT_stmt_list, &c->stmt_list) > 0)
+		if (r >= 0 && gdr_attr_udata(g, cu, DW_AT_stmt_list, &c->stmt_list) > 0)
 			c->has_stmt = 1;
 		dwarf_dealloc_die(cu);
 		if (r < 0)
@@ -617,6 +569,7 @@ void gd_close(struct gd_obj *g)
 		free(g->strs[i]);
 	free(g->strs);
 	free(g->lrels);
+	gdr_types_free(g);
 	if (g->dbg && dwarf_finish(g->dbg, &e) != DW_DLV_OK && e)
 		dwarf_dealloc_error(NULL, e);
 	free(g->path);
@@ -671,9 +624,9 @@ static int type_is_kind(struct gd_obj *g, Dwarf_Off off, int peel, int depth,
 	Dwarf_Off n;
 	int r;
 
-	if (!off || depth > MAX_DEPTH || die_at(g, off, &d) < 0)
+	if (!off || depth > MAX_DEPTH || gdr_die_at(g, off, &d) < 0)
 		return 0;
-	t = die_tag(g, d);
+	t = gdr_die_tag(g, d);
 	if (array ? t == DW_TAG_array_type :
 		    t == DW_TAG_pointer_type || t == DW_TAG_reference_type) {
 		dwarf_dealloc_die(d);
@@ -683,7 +636,7 @@ static int type_is_kind(struct gd_obj *g, Dwarf_Off off, int peel, int depth,
 		dwarf_dealloc_die(d);
 		return 0;
 	}
-	r = attr_ref(g, d, DW_AT_type, &n);
+	r = gdr_attr_ref(g, d, DW_AT_type, &n);
 	dwarf_dealloc_die(d);
 	return r > 0 ? type_is_kind(g, n, peel, depth + 1, array) : 0;
 }
@@ -700,16 +653,16 @@ static int type_is_array(struct gd_obj *g, Dwarf_Off off, int depth)
 	return type_is_kind(g, off, 1, depth, 1);
 }
 
-static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
+int gdr_spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 		 int depth, struct sbuf *out);
 
 static void join_decl(struct sbuf *out, const char *base, const char *decl)
 {
-	sb_add(out, base);
+	gdr_sb_add(out, base);
 	if (decl && *decl) {
 		if (*decl != '[')
-			sb_add(out, " ");
-		sb_add(out, decl);
+			gdr_sb_add(out, " ");
+		gdr_sb_add(out, decl);
 	}
 }
 
@@ -719,31 +672,31 @@ static int spell_params(struct gd_obj *g, Dwarf_Die fn, int depth,
 	Dwarf_Die c;
 	int r, n = 0;
 
-	sb_add(b, "(");
-	r = die_child(g, fn, &c);
+	gdr_sb_add(b, "(");
+	r = gdr_die_child(g, fn, &c);
 	while (r > 0) {
-		Dwarf_Half t = die_tag(g, c);
+		Dwarf_Half t = gdr_die_tag(g, c);
 
 		if (t == DW_TAG_formal_parameter) {
 			Dwarf_Off pt = 0;
 
 			if (n++)
-				sb_add(b, ", ");
-			if ((r = attr_ref(g, c, DW_AT_type, &pt)) < 0 ||
-			    (r = spell(g, r ? pt : 0, "", 0, depth + 1, b)) < 0) {
+				gdr_sb_add(b, ", ");
+			if ((r = gdr_attr_ref(g, c, DW_AT_type, &pt)) < 0 ||
+			    (r = gdr_spell(g, r ? pt : 0, "", 0, depth + 1, b)) < 0) {
 				dwarf_dealloc_die(c);
 				return r;
 			}
 		} else if (t == DW_TAG_unspecified_parameters) {
-			sb_add(b, n++ ? ", ..." : "...");
+			gdr_sb_add(b, n++ ? ", ..." : "...");
 		}
-		r = die_next(g, &c);
+		r = gdr_die_next(g, &c);
 	}
 	if (r < 0)
 		return r;
-	if (!n && attr_flag(g, fn, DW_AT_prototyped))
-		sb_add(b, "void");
-	sb_add(b, ")");
+	if (!n && gdr_attr_flag(g, fn, DW_AT_prototyped))
+		gdr_sb_add(b, "void");
+	gdr_sb_add(b, ")");
 	return 0;
 }
 
@@ -751,29 +704,29 @@ static int spell_params(struct gd_obj *g, Dwarf_Die fn, int depth,
 static int array_dims(struct gd_obj *g, Dwarf_Die d, struct sbuf *b)
 {
 	Dwarf_Die c;
-	int r = die_child(g, d, &c);
+	int r = gdr_die_child(g, d, &c);
 
 	while (r > 0) {
-		if (die_tag(g, c) == DW_TAG_subrange_type ||
-		    die_tag(g, c) == DW_TAG_enumeration_type) {
+		if (gdr_die_tag(g, c) == DW_TAG_subrange_type ||
+		    gdr_die_tag(g, c) == DW_TAG_enumeration_type) {
 			Dwarf_Unsigned cnt, ub, lb = 0;
 
-			if (attr_udata(g, c, DW_AT_count, &cnt) > 0)
-				sb_printf(b, "[%llu]", (unsigned long long)cnt);
-			else if (attr_udata(g, c, DW_AT_upper_bound, &ub) > 0 &&
+			if (gdr_attr_udata(g, c, DW_AT_count, &cnt) > 0)
+				gdr_sb_printf(b, "[%llu]", (unsigned long long)cnt);
+			else if (gdr_attr_udata(g, c, DW_AT_upper_bound, &ub) > 0 &&
 				 ub != (Dwarf_Unsigned)-1) {
-				attr_udata(g, c, DW_AT_lower_bound, &lb);
-				sb_printf(b, "[%llu]", (unsigned long long)(ub - lb + 1));
+				gdr_attr_udata(g, c, DW_AT_lower_bound, &lb);
+				gdr_sb_printf(b, "[%llu]", (unsigned long long)(ub - lb + 1));
 			} else
-				sb_add(b, "[]");
+				gdr_sb_add(b, "[]");
 		}
-		r = die_next(g, &c);
+		r = gdr_die_next(g, &c);
 	}
 	return r;
 }
 
 /* Spell the type at off (0 = void) in C around declarator decl. */
-static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
+int gdr_spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 		 int depth, struct sbuf *out)
 {
 	Dwarf_Die d;
@@ -789,20 +742,20 @@ static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 		join_decl(out, "void", decl);
 		return 0;
 	}
-	if ((r = die_at(g, off, &d)) < 0)
+	if ((r = gdr_die_at(g, off, &d)) < 0)
 		return r;
-	t = die_tag(g, d);
-	if ((hassub = attr_ref(g, d, DW_AT_type, &sub)) < 0) {
+	t = gdr_die_tag(g, d);
+	if ((hassub = gdr_attr_ref(g, d, DW_AT_type, &sub)) < 0) {
 		dwarf_dealloc_die(d);
 		return hassub;
 	}
 	if (!hassub)
 		sub = 0;
-	attr_str(g, d, DW_AT_name, &name);
+	gdr_attr_str(g, d, DW_AT_name, &name);
 	switch (t) {
 	case DW_TAG_typedef:
 		if (peel) {
-			r = spell(g, sub, decl, 1, depth + 1, out);
+			r = gdr_spell(g, sub, decl, 1, depth + 1, out);
 			break;
 		}
 		/* fall through */
@@ -814,10 +767,10 @@ static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 	case DW_TAG_union_type:
 	case DW_TAG_enumeration_type:
 	case DW_TAG_class_type:
-		sb_add(&nd, t == DW_TAG_union_type ? "union " :
+		gdr_sb_add(&nd, t == DW_TAG_union_type ? "union " :
 			    t == DW_TAG_enumeration_type ? "enum " :
 			    t == DW_TAG_class_type ? "class " : "struct ");
-		sb_add(&nd, name ? name : "<anonymous>");
+		gdr_sb_add(&nd, name ? name : "<anonymous>");
 		if (nd.err) {
 			r = nd.err;
 			break;
@@ -831,19 +784,19 @@ static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 		int paren = 0;
 
 		if (sub) {
-			if ((r = die_at(g, sub, &pd)) < 0)
+			if ((r = gdr_die_at(g, sub, &pd)) < 0)
 				break;
-			pt = die_tag(g, pd);
+			pt = gdr_die_tag(g, pd);
 			dwarf_dealloc_die(pd);
 			paren = pt == DW_TAG_array_type || pt == DW_TAG_subroutine_type;
 		}
 		if (paren)
-			sb_add(&nd, "(");
-		sb_add(&nd, t == DW_TAG_pointer_type ? "*" : "&");
-		sb_add(&nd, decl);
+			gdr_sb_add(&nd, "(");
+		gdr_sb_add(&nd, t == DW_TAG_pointer_type ? "*" : "&");
+		gdr_sb_add(&nd, decl);
 		if (paren)
-			sb_add(&nd, ")");
-		r = nd.err ? nd.err : spell(g, sub, nd.p, 0, depth + 1, out);
+			gdr_sb_add(&nd, ")");
+		r = nd.err ? nd.err : gdr_spell(g, sub, nd.p, 0, depth + 1, out);
 		break;
 	}
 	case DW_TAG_const_type:
@@ -851,36 +804,36 @@ static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
 		if (type_is_array(g, sub, depth)) {
-			r = spell(g, sub, decl, peel, depth + 1, out);
+			r = gdr_spell(g, sub, decl, peel, depth + 1, out);
 		} else if (type_is_ptr(g, sub, 0, depth)) {
-			sb_add(&nd, qual_word(t));
+			gdr_sb_add(&nd, qual_word(t));
 			if (decl && *decl) {
-				sb_add(&nd, " ");
-				sb_add(&nd, decl);
+				gdr_sb_add(&nd, " ");
+				gdr_sb_add(&nd, decl);
 			}
-			r = nd.err ? nd.err : spell(g, sub, nd.p, peel, depth + 1, out);
+			r = nd.err ? nd.err : gdr_spell(g, sub, nd.p, peel, depth + 1, out);
 		} else {
 			struct sbuf inner = { 0 };
 
-			sb_add(out, qual_word(t));
-			sb_add(out, " ");
-			r = spell(g, sub, decl, peel, depth + 1, &inner);
+			gdr_sb_add(out, qual_word(t));
+			gdr_sb_add(out, " ");
+			r = gdr_spell(g, sub, decl, peel, depth + 1, &inner);
 			if (r >= 0)
-				sb_add(out, inner.p ? inner.p : "");
+				gdr_sb_add(out, inner.p ? inner.p : "");
 			free(inner.p);
 		}
 		break;
 	case DW_TAG_array_type:
-		sb_add(&nd, decl);
+		gdr_sb_add(&nd, decl);
 		r = array_dims(g, d, &nd);
 		if (r >= 0)
-			r = nd.err ? nd.err : spell(g, sub, nd.p, 0, depth + 1, out);
+			r = nd.err ? nd.err : gdr_spell(g, sub, nd.p, 0, depth + 1, out);
 		break;
 	case DW_TAG_subroutine_type:
-		sb_add(&nd, decl);
+		gdr_sb_add(&nd, decl);
 		r = spell_params(g, d, depth, &nd);
 		if (r >= 0)
-			r = nd.err ? nd.err : spell(g, sub, nd.p, 0, depth + 1, out);
+			r = nd.err ? nd.err : gdr_spell(g, sub, nd.p, 0, depth + 1, out);
 		break;
 	default:
 		join_decl(out, name ? name : "?", decl);
@@ -898,29 +851,22 @@ static int spell(struct gd_obj *g, Dwarf_Off off, const char *decl, int peel,
 static int sig_type(struct gd_obj *g, Dwarf_Off off, int depth,
 		    struct sbuf *b);
 
-static int sig_member(struct gd_obj *g, Dwarf_Die m, int depth,
-		      struct sbuf *b)
+int gdr_member_loc(struct gd_obj *g, Dwarf_Die m, Dwarf_Off mt, uint64_t *byte_off,
+		   uint64_t *bit_pos, uint64_t *bit_size)
 {
-	const char *name = NULL;
 	Dwarf_Unsigned loc = 0, bsz = 0, dbo = 0, bo = 0, msz = 0;
-	Dwarf_Off mt = 0;
 	Dwarf_Attribute a;
 	int r;
 
-	attr_str(g, m, DW_AT_name, &name);
-	if ((r = attr_ref(g, m, DW_AT_type, &mt)) < 0)
-		return r;
-	if (r == 0)
-		mt = 0;
 	/* DW_AT_data_member_location: constant or DW_OP_plus_uconst */
-	if ((r = attr_get(g, m, DW_AT_data_member_location, &a)) < 0)
+	if ((r = gdr_attr_get(g, m, DW_AT_data_member_location, &a)) < 0)
 		return r;
 	if (r > 0) {
 		Dwarf_Half form = 0;
 		Dwarf_Error e = NULL;
 
 		dwarf_whatform(a, &form, &e);
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 		if (form == DW_FORM_exprloc || form == DW_FORM_block1 ||
 		    form == DW_FORM_block) {
 			Dwarf_Unsigned len = 0;
@@ -937,38 +883,58 @@ static int sig_member(struct gd_obj *g, Dwarf_Die m, int depth,
 						break;
 				}
 			}
-			drop_err(g, &e);
+			gdr_drop_err(g, &e);
 		} else if (dwarf_formudata(a, &loc, &e) != DW_DLV_OK) {
-			drop_err(g, &e);
+			gdr_drop_err(g, &e);
 		}
 		dwarf_dealloc_attribute(a);
 	}
-	sb_add(b, name ? name : "");
-	if (attr_udata(g, m, DW_AT_bit_size, &bsz) > 0) {
-		uint64_t pos;
-
-		if (attr_udata(g, m, DW_AT_data_bit_offset, &dbo) > 0) {
-			pos = dbo;
-		} else if (attr_udata(g, m, DW_AT_bit_offset, &bo) > 0) {
-			if (attr_udata(g, m, DW_AT_byte_size, &msz) <= 0) {
+	*byte_off = loc;
+	*bit_pos = loc * 8;
+	*bit_size = 0;
+	if (gdr_attr_udata(g, m, DW_AT_bit_size, &bsz) > 0) {
+		*bit_size = bsz;
+		if (gdr_attr_udata(g, m, DW_AT_data_bit_offset, &dbo) > 0) {
+			*bit_pos = dbo;
+		} else if (gdr_attr_udata(g, m, DW_AT_bit_offset, &bo) > 0) {
+			if (gdr_attr_udata(g, m, DW_AT_byte_size, &msz) <= 0) {
 				Dwarf_Die td;
 
 				msz = 0;
-				if (mt && die_at(g, mt, &td) >= 0) {
-					die_follow_udata(g, td, DW_AT_byte_size, &msz, 0);
+				if (mt && gdr_die_at(g, mt, &td) >= 0) {
+					gdr_die_follow_udata(g, td, DW_AT_byte_size, &msz, 0);
 					dwarf_dealloc_die(td);
 				}
 			}
 			/* little-endian: DW_AT_bit_offset counts from the MSB */
-			pos = loc * 8 + msz * 8 - bo - bsz;
-		} else {
-			pos = loc * 8;
+			*bit_pos = loc * 8 + msz * 8 - bo - bsz;
 		}
-		sb_printf(b, "@b%llu:%llu=", (unsigned long long)pos,
-			  (unsigned long long)bsz);
-	} else {
-		sb_printf(b, "@%llu=", (unsigned long long)loc);
+		*byte_off = *bit_pos / 8;
 	}
+	return 0;
+}
+
+static int sig_member(struct gd_obj *g, Dwarf_Die m, int depth,
+		      struct sbuf *b)
+{
+	const char *name = NULL;
+	uint64_t loc, pos, bsz;
+	Dwarf_Off mt = 0;
+	int r;
+
+	gdr_attr_str(g, m, DW_AT_name, &name);
+	if ((r = gdr_attr_ref(g, m, DW_AT_type, &mt)) < 0)
+		return r;
+	if (r == 0)
+		mt = 0;
+	if ((r = gdr_member_loc(g, m, mt, &loc, &pos, &bsz)) < 0)
+		return r;
+	gdr_sb_add(b, name ? name : "");
+	if (bsz)
+		gdr_sb_printf(b, "@b%llu:%llu=", (unsigned long long)pos,
+			      (unsigned long long)bsz);
+	else
+		gdr_sb_printf(b, "@%llu=", (unsigned long long)loc);
 	return sig_type(g, mt, depth + 1, b);
 }
 
@@ -986,43 +952,43 @@ static int sig_type(struct gd_obj *g, Dwarf_Off off, int depth,
 		return -ELOOP;
 	}
 	if (!off) {
-		sb_add(b, "void");
+		gdr_sb_add(b, "void");
 		return b->err;
 	}
-	if ((r = die_at(g, off, &d)) < 0)
+	if ((r = gdr_die_at(g, off, &d)) < 0)
 		return r;
-	t = die_tag(g, d);
-	if ((hassub = attr_ref(g, d, DW_AT_type, &sub)) < 0) {
+	t = gdr_die_tag(g, d);
+	if ((hassub = gdr_attr_ref(g, d, DW_AT_type, &sub)) < 0) {
 		dwarf_dealloc_die(d);
 		return hassub;
 	}
 	if (!hassub)
 		sub = 0;
-	attr_udata(g, d, DW_AT_byte_size, &size);
+	gdr_attr_udata(g, d, DW_AT_byte_size, &size);
 	r = 0;
 	switch (t) {
 	case DW_TAG_base_type:
-		attr_udata(g, d, DW_AT_encoding, &enc);
+		gdr_attr_udata(g, d, DW_AT_encoding, &enc);
 		switch (enc) {
 		case DW_ATE_signed:
 		case DW_ATE_signed_char:
-			sb_printf(b, "int%llu", (unsigned long long)size);
+			gdr_sb_printf(b, "int%llu", (unsigned long long)size);
 			break;
 		case DW_ATE_unsigned:
 		case DW_ATE_unsigned_char:
-			sb_printf(b, "uint%llu", (unsigned long long)size);
+			gdr_sb_printf(b, "uint%llu", (unsigned long long)size);
 			break;
 		case DW_ATE_float:
-			sb_printf(b, "float%llu", (unsigned long long)size);
+			gdr_sb_printf(b, "float%llu", (unsigned long long)size);
 			break;
 		case DW_ATE_boolean:
-			sb_printf(b, "bool%llu", (unsigned long long)size);
+			gdr_sb_printf(b, "bool%llu", (unsigned long long)size);
 			break;
 		case DW_ATE_complex_float:
-			sb_printf(b, "cplx%llu", (unsigned long long)size);
+			gdr_sb_printf(b, "cplx%llu", (unsigned long long)size);
 			break;
 		default:
-			sb_printf(b, "enc%llx_%llu", (unsigned long long)enc,
+			gdr_sb_printf(b, "enc%llx_%llu", (unsigned long long)enc,
 				  (unsigned long long)size);
 			break;
 		}
@@ -1035,16 +1001,16 @@ static int sig_type(struct gd_obj *g, Dwarf_Off off, int depth,
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
 		if (!type_is_array(g, sub, depth)) {
-			sb_add(b, t == DW_TAG_atomic_type ? "atomic" : qual_word(t));
-			sb_add(b, ":");
+			gdr_sb_add(b, t == DW_TAG_atomic_type ? "atomic" : qual_word(t));
+			gdr_sb_add(b, ":");
 		}
 		r = sig_type(g, sub, depth + 1, b);
 		break;
 	case DW_TAG_pointer_type:
 	case DW_TAG_reference_type:
-		sb_printf(b, "ptr%llu\"", (unsigned long long)(size ? size : 8));
-		r = spell(g, sub, "", 1, depth + 1, b);
-		sb_add(b, "\"");
+		gdr_sb_printf(b, "ptr%llu\"", (unsigned long long)(size ? size : 8));
+		r = gdr_spell(g, sub, "", 1, depth + 1, b);
+		gdr_sb_add(b, "\"");
 		break;
 	case DW_TAG_array_type:
 		r = array_dims(g, d, b);
@@ -1056,76 +1022,76 @@ static int sig_type(struct gd_obj *g, Dwarf_Off off, int depth,
 	case DW_TAG_union_type: {
 		int n = 0;
 
-		if (attr_flag(g, d, DW_AT_declaration)) {
+		if (gdr_attr_flag(g, d, DW_AT_declaration)) {
 			const char *nm = NULL;
 
-			attr_str(g, d, DW_AT_name, &nm);
-			sb_printf(b, "%s?\"%s\"", t == DW_TAG_union_type ?
+			gdr_attr_str(g, d, DW_AT_name, &nm);
+			gdr_sb_printf(b, "%s?\"%s\"", t == DW_TAG_union_type ?
 				  "union" : "struct", nm ? nm : "");
 			break;
 		}
-		sb_printf(b, "%s%llu{", t == DW_TAG_union_type ? "union" : "struct",
+		gdr_sb_printf(b, "%s%llu{", t == DW_TAG_union_type ? "union" : "struct",
 			  (unsigned long long)size);
-		r = die_child(g, d, &c);
+		r = gdr_die_child(g, d, &c);
 		while (r > 0) {
-			if (die_tag(g, c) == DW_TAG_member) {
+			if (gdr_die_tag(g, c) == DW_TAG_member) {
 				if (n++)
-					sb_add(b, ";");
+					gdr_sb_add(b, ";");
 				if ((r = sig_member(g, c, depth, b)) < 0) {
 					dwarf_dealloc_die(c);
 					break;
 				}
 			}
-			r = die_next(g, &c);
+			r = gdr_die_next(g, &c);
 		}
-		sb_add(b, "}");
+		gdr_sb_add(b, "}");
 		break;
 	}
 	case DW_TAG_enumeration_type: {
 		int n = 0;
 
-		sb_printf(b, "enum%llu{", (unsigned long long)size);
-		r = die_child(g, d, &c);
+		gdr_sb_printf(b, "enum%llu{", (unsigned long long)size);
+		r = gdr_die_child(g, d, &c);
 		while (r > 0) {
-			if (die_tag(g, c) == DW_TAG_enumerator) {
+			if (gdr_die_tag(g, c) == DW_TAG_enumerator) {
 				const char *nm = NULL;
 				Dwarf_Attribute a;
 				Dwarf_Half form = 0;
 				Dwarf_Error e = NULL;
 
-				attr_str(g, c, DW_AT_name, &nm);
-				sb_printf(b, "%s%s=", n++ ? "," : "", nm ? nm : "");
-				if (attr_get(g, c, DW_AT_const_value, &a) > 0) {
+				gdr_attr_str(g, c, DW_AT_name, &nm);
+				gdr_sb_printf(b, "%s%s=", n++ ? "," : "", nm ? nm : "");
+				if (gdr_attr_get(g, c, DW_AT_const_value, &a) > 0) {
 					dwarf_whatform(a, &form, &e);
-					drop_err(g, &e);
+					gdr_drop_err(g, &e);
 					if (form == DW_FORM_sdata ||
 					    form == DW_FORM_implicit_const) {
 						Dwarf_Signed sv = 0;
 
 						dwarf_formsdata(a, &sv, &e);
-						sb_printf(b, "%lld", (long long)sv);
+						gdr_sb_printf(b, "%lld", (long long)sv);
 					} else {
 						Dwarf_Unsigned uv = 0;
 
 						dwarf_formudata(a, &uv, &e);
-						sb_printf(b, "%llu", (unsigned long long)uv);
+						gdr_sb_printf(b, "%llu", (unsigned long long)uv);
 					}
-					drop_err(g, &e);
+					gdr_drop_err(g, &e);
 					dwarf_dealloc_attribute(a);
 				}
 			}
-			r = die_next(g, &c);
+			r = gdr_die_next(g, &c);
 		}
-		sb_add(b, "}");
+		gdr_sb_add(b, "}");
 		break;
 	}
 	case DW_TAG_subroutine_type:
-		sb_add(b, "fn\"");
-		r = spell(g, off, "", 0, depth + 1, b);
-		sb_add(b, "\"");
+		gdr_sb_add(b, "fn\"");
+		r = gdr_spell(g, off, "", 0, depth + 1, b);
+		gdr_sb_add(b, "\"");
 		break;
 	default:
-		sb_printf(b, "tag%x", (unsigned)t);
+		gdr_sb_printf(b, "tag%x", (unsigned)t);
 		break;
 	}
 	dwarf_dealloc_die(d);
@@ -1136,32 +1102,29 @@ static int sig_type(struct gd_obj *g, Dwarf_Off off, int depth,
 
 /* ------------------------------------------------------------ finding DIEs */
 
-/* Callback for a DIE during a tree walk: return 1 to stop (found), 0 to
+/* Callback for a DIE during a tree gdr_walk: return 1 to stop (found), 0 to
  * continue, <0 error.  Does not take ownership of the DIE. */
-typedef int (*walk_fn)(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag,
-		       void *arg);
-
-static int walk(struct gd_obj *g, Dwarf_Die parent, int depth, walk_fn fn,
+int gdr_walk(struct gd_obj *g, Dwarf_Die parent, int depth, walk_fn fn,
 		void *arg, int recurse)
 {
 	Dwarf_Die c;
-	int r = die_child(g, parent, &c);
+	int r = gdr_die_child(g, parent, &c);
 
 	if (depth > MAX_DEPTH)
 		return 0;
 	while (r > 0) {
-		Dwarf_Half t = die_tag(g, c);
+		Dwarf_Half t = gdr_die_tag(g, c);
 		int s = fn(g, c, t, arg);
 
 		if (s == 0 && recurse &&
 		    (t == DW_TAG_subprogram || t == DW_TAG_lexical_block ||
 		     t == DW_TAG_inlined_subroutine))
-			s = walk(g, c, depth + 1, fn, arg, recurse);
+			s = gdr_walk(g, c, depth + 1, fn, arg, recurse);
 		if (s != 0) {
 			dwarf_dealloc_die(c);
 			return s;
 		}
-		r = die_next(g, &c);
+		r = gdr_die_next(g, &c);
 	}
 	return r;
 }
@@ -1179,10 +1142,10 @@ static int has_addr_location(struct gd_obj *g, Dwarf_Die d)
 	Dwarf_Error e = NULL;
 	int ok = 0;
 
-	if (attr_get(g, d, DW_AT_location, &a) <= 0)
+	if (gdr_attr_get(g, d, DW_AT_location, &a) <= 0)
 		return 0;
 	dwarf_whatform(a, &form, &e);
-	drop_err(g, &e);
+	gdr_drop_err(g, &e);
 	if (form == DW_FORM_exprloc || form == DW_FORM_block1) {
 		Dwarf_Unsigned len = 0;
 		Dwarf_Ptr p = NULL;
@@ -1192,7 +1155,7 @@ static int has_addr_location(struct gd_obj *g, Dwarf_Die d)
 		     ((unsigned char *)p)[0] == DW_OP_addrx ||
 		     ((unsigned char *)p)[0] == DW_OP_GNU_variable_value))
 			ok = 1;
-		drop_err(g, &e);
+		gdr_drop_err(g, &e);
 	}
 	dwarf_dealloc_attribute(a);
 	return ok;
@@ -1206,11 +1169,11 @@ static int find_var_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
 
 	if (tag != DW_TAG_variable)
 		return 0;
-	if ((r = die_name(g, d, &n)) < 0)
+	if ((r = gdr_die_name(g, d, &n)) < 0)
 		return r;
 	if (!n || strcmp(n, vf->name))
 		return 0;
-	if (attr_flag(g, d, DW_AT_declaration))
+	if (gdr_attr_flag(g, d, DW_AT_declaration))
 		score = 1;
 	else if (has_addr_location(g, d))
 		score = 3;
@@ -1218,7 +1181,7 @@ static int find_var_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
 		score = 2;
 	if (score > vf->best) {
 		vf->best = score;
-		vf->off = die_off(g, d);
+		vf->off = gdr_die_off(g, d);
 	}
 	return score == 3;
 }
@@ -1234,13 +1197,13 @@ static int func_matches(struct gd_obj *g, Dwarf_Die d, const char *name)
 {
 	const char *n = NULL;
 
-	if (die_name(g, d, &n) > 0 && !strcmp(n, name))
+	if (gdr_die_name(g, d, &n) > 0 && !strcmp(n, name))
 		return 1;
 	n = NULL;
-	if (die_name_depth(g, d, DW_AT_linkage_name, &n, 0) > 0 && !strcmp(n, name))
+	if (gdr_die_name_depth(g, d, DW_AT_linkage_name, &n, 0) > 0 && !strcmp(n, name))
 		return 1;
 	n = NULL;
-	if (die_name_depth(g, d, DW_AT_MIPS_linkage_name, &n, 0) > 0 &&
+	if (gdr_die_name_depth(g, d, DW_AT_MIPS_linkage_name, &n, 0) > 0 &&
 	    !strcmp(n, name))
 		return 1;
 	return 0;
@@ -1256,45 +1219,58 @@ static int find_func_var_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag,
 
 	if (tag != DW_TAG_subprogram || !func_matches(g, d, ff->name))
 		return 0;
-	r = walk(g, d, 0, find_var_cb, ff->vf, 1);
+	r = gdr_walk(g, d, 0, find_var_cb, ff->vf, 1);
 	return r < 0 ? r : ff->vf->best == 3;
 }
 
-int gd_var_type(struct gd_obj *g, const char *name, const char *func,
-		char **sig, char **type_name)
+int gdr_find_var(struct gd_obj *g, const char *name, const char *func, Dwarf_Off *off)
 {
 	struct var_find vf = { .name = name };
-	struct sbuf sb = { 0 }, tb = { 0 };
-	Dwarf_Off toff = 0;
-	Dwarf_Die d;
 	int r = 0;
 
-	*sig = NULL;
-	if (type_name)
-		*type_name = NULL;
 	if (!g->has_dwarf)
-		return -ENOENT;
+		return 0;
 	for (size_t i = 0; i < g->ncus && vf.best < 3; i++) {
 		Dwarf_Die cu;
 
-		if ((r = die_at(g, g->cus[i].off, &cu)) < 0)
+		if ((r = gdr_die_at(g, g->cus[i].off, &cu)) < 0)
 			return r;
 		if (func) {
 			struct func_find ff = { .name = func, .vf = &vf };
 
-			r = walk(g, cu, 0, find_func_var_cb, &ff, 1);
+			r = gdr_walk(g, cu, 0, find_func_var_cb, &ff, 1);
 		} else {
-			r = walk(g, cu, 0, find_var_cb, &vf, 0);
+			r = gdr_walk(g, cu, 0, find_var_cb, &vf, 0);
 		}
 		dwarf_dealloc_die(cu);
 		if (r < 0)
 			return r;
 	}
 	if (!vf.best)
-		return -ENOENT;
-	if ((r = die_at(g, vf.off, &d)) < 0)
+		return 0;
+	*off = vf.off;
+	return 1;
+}
+
+int gd_var_type(struct gd_obj *g, const char *name, const char *func,
+		char **sig, char **type_name)
+{
+	struct sbuf sb = { 0 }, tb = { 0 };
+	Dwarf_Off toff = 0, voff = 0;
+	Dwarf_Die d;
+	int r;
+
+	*sig = NULL;
+	if (type_name)
+		*type_name = NULL;
+	r = gdr_find_var(g, name, func, &voff);
+	if (r < 0)
 		return r;
-	r = die_follow_ref(g, d, DW_AT_type, &toff, 0);
+	if (!r)
+		return -ENOENT;
+	if ((r = gdr_die_at(g, voff, &d)) < 0)
+		return r;
+	r = gdr_die_follow_ref(g, d, DW_AT_type, &toff, 0);
 	dwarf_dealloc_die(d);
 	if (r < 0)
 		return r;
@@ -1303,14 +1279,14 @@ int gd_var_type(struct gd_obj *g, const char *name, const char *func,
 		return -GEN_EINPUT;
 	}
 	if ((r = sig_type(g, toff, 0, &sb)) < 0 ||
-	    (type_name && (r = spell(g, toff, "", 0, 0, &tb)) < 0)) {
+	    (type_name && (r = gdr_spell(g, toff, "", 0, 0, &tb)) < 0)) {
 		free(sb.p);
 		free(tb.p);
 		return r;
 	}
-	*sig = sb_take(&sb);
+	*sig = gdr_sb_take(&sb);
 	if (type_name)
-		*type_name = sb_take(&tb);
+		*type_name = gdr_sb_take(&tb);
 	if (!*sig || (type_name && !*type_name)) {
 		free(*sig);
 		*sig = NULL;
@@ -1502,8 +1478,8 @@ static void dnote(struct dctx *c, const char *fmt, ...)
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (c->n++)
-		sb_add(&c->out, "; ");
-	sb_add(&c->out, tmp);
+		gdr_sb_add(&c->out, "; ");
+	gdr_sb_add(&c->out, tmp);
 }
 
 /* A short form of a type's text for messages. */
@@ -1679,7 +1655,7 @@ char *gd_sig_diff(const char *old_sig, const char *new_sig)
 	snode_free(b);
 	if (!c.n)
 		dnote(&c, "type layout differs");
-	return sb_take(&c.out);
+	return gdr_sb_take(&c.out);
 }
 
 /* ------------------------------------------------------------ functions */
@@ -1711,16 +1687,16 @@ static int find_func_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg
 	if (tag != DW_TAG_subprogram || !func_matches(g, d, ff->name))
 		return 0;
 	/* 3: definition with a declaration line, 2: definition, 1: declaration */
-	if (attr_flag(g, d, DW_AT_declaration)) {
+	if (gdr_attr_flag(g, d, DW_AT_declaration)) {
 		score = 1;
 	} else {
 		Dwarf_Unsigned ln = 0;
 
-		score = die_follow_udata(g, d, DW_AT_decl_line, &ln, 0) > 0 ? 3 : 2;
+		score = gdr_die_follow_udata(g, d, DW_AT_decl_line, &ln, 0) > 0 ? 3 : 2;
 	}
 	if (score > ff->best) {
 		ff->best = score;
-		ff->off = die_off(g, d);
+		ff->off = gdr_die_off(g, d);
 	}
 	return score == 3;
 }
@@ -1740,13 +1716,13 @@ static int cu_file(struct gd_obj *g, size_t cui, Dwarf_Die cu,
 	if (r == DW_DLV_NO_ENTRY)
 		return 0;
 	if (r != DW_DLV_OK)
-		return dw_fail(g, &e, "cannot read file names");
+		return gdr_dw_fail(g, &e, "cannot read file names");
 	/* DWARF 5 numbers files from 0, earlier versions from 1 */
 	idx = g->cus[cui].version >= 5 ? fno : fno - 1;
 	if (fno && idx < (Dwarf_Unsigned)n)
-		*file = intern(g, files[idx]);
+		*file = gdr_intern(g, files[idx]);
 	else if (!fno && g->cus[cui].version >= 5 && n > 0)
-		*file = intern(g, files[0]);
+		*file = gdr_intern(g, files[0]);
 	for (Dwarf_Signed i = 0; i < n; i++)
 		dwarf_dealloc(g->dbg, files[i], DW_DLA_STRING);
 	dwarf_dealloc(g->dbg, files, DW_DLA_LIST);
@@ -1778,9 +1754,9 @@ int gd_func_decl(struct gd_obj *g, const char *sym_name, unsigned *line,
 			Dwarf_Die cu;
 			int before = ff.best;
 
-			if ((r = die_at(g, g->cus[i].off, &cu)) < 0)
+			if ((r = gdr_die_at(g, g->cus[i].off, &cu)) < 0)
 				goto out;
-			r = walk(g, cu, 0, find_func_cb, &ff, 0);
+			r = gdr_walk(g, cu, 0, find_func_cb, &ff, 0);
 			dwarf_dealloc_die(cu);
 			if (r < 0)
 				goto out;
@@ -1796,16 +1772,16 @@ int gd_func_decl(struct gd_obj *g, const char *sym_name, unsigned *line,
 		Dwarf_Die cu, d;
 		Dwarf_Unsigned ln = 0, fno = 0;
 
-		if ((r = die_at(g, ff.off, &d)) < 0)
+		if ((r = gdr_die_at(g, ff.off, &d)) < 0)
 			goto out;
-		die_follow_udata(g, d, DW_AT_decl_line, &ln, 0);
-		die_follow_udata(g, d, DW_AT_decl_file, &fno, 0);
+		gdr_die_follow_udata(g, d, DW_AT_decl_line, &ln, 0);
+		gdr_die_follow_udata(g, d, DW_AT_decl_file, &fno, 0);
 		dwarf_dealloc_die(d);
 		if (line)
 			*line = (unsigned)ln;
 		r = 0;
 		if (file && fno) {
-			if ((r = die_at(g, g->cus[best_cu].off, &cu)) < 0)
+			if ((r = gdr_die_at(g, g->cus[best_cu].off, &cu)) < 0)
 				goto out;
 			r = cu_file(g, best_cu, cu, fno, file);
 			dwarf_dealloc_die(cu);
@@ -1936,7 +1912,7 @@ static int load_cu_lines(struct gd_obj *g, size_t ci)
 		c->lines_loaded = 1;
 		return 0;
 	}
-	if ((r = die_at(g, c->off, &cu)) < 0)
+	if ((r = gdr_die_at(g, c->off, &cu)) < 0)
 		return r;
 	r = dwarf_srclines_b(cu, &ver, &tcount, &ctx, &e);
 	dwarf_dealloc_die(cu);
@@ -1945,10 +1921,10 @@ static int load_cu_lines(struct gd_obj *g, size_t ci)
 		return 0;
 	}
 	if (r != DW_DLV_OK)
-		return dw_fail(g, &e, "cannot read line table");
+		return gdr_dw_fail(g, &e, "cannot read line table");
 	if (dwarf_srclines_from_linecontext(ctx, &lines, &n, &e) != DW_DLV_OK) {
 		dwarf_srclines_dealloc_b(ctx);
-		return dw_fail(g, &e, "cannot read line table");
+		return gdr_dw_fail(g, &e, "cannot read line table");
 	}
 	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
 	if (!c->rows) {
@@ -1970,15 +1946,15 @@ static int load_cu_lines(struct gd_obj *g, size_t ci)
 			dwarf_srclines_dealloc_b(ctx);
 			free(c->rows);
 			c->rows = NULL;
-			return dw_fail(g, &e, "cannot read line table row");
+			return gdr_dw_fail(g, &e, "cannot read line table row");
 		}
 		r = dwarf_linesrc(lines[i], &src, &e);
 		if (r == DW_DLV_OK) {
-			w->file = intern(g, src);
+			w->file = gdr_intern(g, src);
 			dwarf_dealloc(g->dbg, src, DW_DLA_STRING);
 		} else {
-			drop_err(g, &e);
-			w->file = intern(g, "??");
+			gdr_drop_err(g, &e);
+			w->file = gdr_intern(g, "??");
 		}
 		if (!w->file) {
 			dwarf_srclines_dealloc_b(ctx);

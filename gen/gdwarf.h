@@ -41,6 +41,62 @@ const char *gd_cu_comp_dir(const struct gd_obj *g, size_t i);
 int gd_var_type(struct gd_obj *g, const char *name, const char *func,
 		char **sig, char **type_name);
 
+/* ---------------------------------------------------------------- type model
+ * A variable's type as a graph (for data transforms): typedefs and
+ * qualifiers are looked through, every node is owned by its gd_obj and
+ * lives until gd_close.  Recursive types are cycles through GT_PTR. */
+enum gt_kind {
+	GT_VOID, GT_BASE, GT_PTR, GT_ARRAY, GT_STRUCT, GT_UNION, GT_ENUM,
+	GT_FUNC,	/* a function type (what function pointers point to) */
+	GT_DECL,	/* struct/union/enum declared but not defined here (incomplete) */
+	GT_OTHER,
+};
+
+struct gtype;
+
+struct gt_member {
+	const char *name;	/* "" for an anonymous member */
+	uint64_t off;		/* byte offset (bit-field: of the byte holding its first bit) */
+	uint64_t bit_pos;	/* bit-field: first bit from the aggregate's start */
+	uint64_t bit_size;	/* bit-field width, 0 for a plain member */
+	struct gtype *type;
+};
+
+struct gt_enumerator {
+	const char *name;
+	int64_t value;
+};
+
+struct gtype {
+	enum gt_kind kind;
+	enum gt_kind decl_kind;	/* GT_DECL: GT_STRUCT, GT_UNION or GT_ENUM */
+	const char *name;	/* tag or base type name; NULL if anonymous */
+	const char *spell;	/* C spelling: "struct node", "unsigned int", "char *" */
+	uint64_t size;
+	int is_signed;		/* base and enum types */
+	unsigned encoding;	/* base: DW_ATE_* */
+	struct gtype *target;	/* pointer: pointee (NULL for void); array: element */
+	uint64_t count;		/* array: elements, 0 when unknown (flexible) */
+	struct gt_member *m;	/* struct, union */
+	size_t nm;
+	struct gt_enumerator *e;	/* enum */
+	size_t ne;
+	struct gd_obj *owner;
+};
+
+/* The type of variable name (func as for gd_var_type).  -ENOENT if the
+ * variable is not described. */
+int gd_var_gtype(struct gd_obj *g, const char *name, const char *func, struct gtype **t);
+/* The complete struct/union/enum named name (kind GT_STRUCT, GT_UNION or
+ * GT_ENUM) defined in g: 1 with *t, 0 if g has none. */
+int gd_named_gtype(struct gd_obj *g, enum gt_kind kind, const char *name, struct gtype **t);
+/* Every function with code in g, and the types of its parameters and
+ * automatic variables (those of inlined calls and nested blocks included;
+ * static locals are not on the stack and are left out).  cb returns 0 to go
+ * on, anything else stops the walk and is returned. */
+typedef int (*gd_local_fn)(void *arg, const char *func, const char *var, struct gtype *t);
+int gd_each_local(struct gd_obj *g, gd_local_fn cb, void *arg);
+
 /* Explain how two signatures from gd_var_type differ, in one line meant for
  * a user ("size 8 -> 12; member 'b' offset 4 -> 8; member 'c' added").
  * malloc'd. */
