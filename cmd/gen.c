@@ -38,11 +38,14 @@ int cmd_gen(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "allow-opaque", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gen_opts o = { 0 };
 	struct gen_result r;
+	const char *allow[64];
+	size_t nallow = 0;
 	char sz[64];
 	int c, err;
 
@@ -55,17 +58,25 @@ int cmd_gen(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'a':
+			if (nallow == sizeof(allow) / sizeof(allow[0])) {
+				fprintf(stderr, "katana gen: at most %zu --allow-opaque paths\n",
+					sizeof(allow) / sizeof(allow[0]));
+				return KATANA_EXIT_USAGE;
+			}
+			allow[nallow++] = optarg;
+			break;
 		case 'h':
-			printf("usage: katana gen [-v] [-o OUT] OLD_DIR NEW_DIR EXE\n");
+			printf("usage: katana gen [-v] [-o OUT] [--allow-opaque PATH]... OLD_DIR NEW_DIR EXE\n");
 			return KATANA_EXIT_OK;
 		default:
-			fprintf(stderr, "usage: katana gen [-v] [-o OUT] OLD_DIR NEW_DIR EXE\n");
+			fprintf(stderr, "usage: katana gen [-v] [-o OUT] [--allow-opaque PATH]... OLD_DIR NEW_DIR EXE\n");
 			return KATANA_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 3) {
 		fprintf(stderr, "katana gen: expected OLD_DIR NEW_DIR EXE, got %d argument%s\n"
-			"usage: katana gen [-v] [-o OUT] OLD_DIR NEW_DIR EXE\n",
+			"usage: katana gen [-v] [-o OUT] [--allow-opaque PATH]... OLD_DIR NEW_DIR EXE\n",
 			argc - optind, argc - optind == 1 ? "" : "s");
 		return KATANA_EXIT_USAGE;
 	}
@@ -73,6 +84,8 @@ int cmd_gen(int argc, char **argv)
 	o.new_dir = argv[optind + 1];
 	o.exe = argv[optind + 2];
 	o.verbose = verbose;
+	o.allow_opaque = allow;
+	o.nallow_opaque = nallow;
 	gen_set_print(print_gen);
 	po_set_print(print_po);
 	err = gen_run(&o, &r);
@@ -89,6 +102,8 @@ int cmd_gen(int argc, char **argv)
 	human_size(r.po_size, sz, sizeof(sz));
 	printf("gen: %u function%s changed, %u new, %u variable%s", r.changed, r.changed == 1 ? "" : "s",
 	       r.added, r.vars, r.vars == 1 ? "" : "s");
+	if (r.transformed)
+		printf(", %u transformed", r.transformed);
 	if (r.line_only)
 		printf(", %u skipped (only __LINE__ moved)", r.line_only);
 	if (r.warnings)

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "po.h"
+#include "po_xop.h"
 
 static const char show_usage[] =
 "usage: katana show [--json] FILE.po\n"
@@ -49,6 +50,9 @@ static void report_open_error(const char *path, int err)
 	else
 		fprintf(stderr, "katana: '%s': %s%s\n", path, po_strerror(err), hint);
 }
+
+static void show_xtypes_text(const struct po *p);
+static void json_str(const char *s);
 
 /* ------------------------------------------------------------ helpers */
 static char *demangle(const char *name)
@@ -275,12 +279,18 @@ static void show_text(const struct po *p, const char *path)
 				notes[strlen(notes) - 1] = 0;
 			snprintf(a, sizeof(a), "%" PRIu64, v->old_size);
 			snprintf(b, sizeof(b), "%" PRIu64, v->new_size);
+			if (v->xtype)
+				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%stype %u",
+					 *notes ? " " : "", v->xtype - 1);
 			row(&t, po_var_action_name(v->action), dn, v->cu, *v->type ? v->type : "?",
-			    v->old_sym ? a : "-", v->new_sym ? b : "-", notes);
+			    v->old_sym ? a : "-",
+			    v->new_sym || v->action == PO_VAR_FIXUP ? b : "-", notes);
 			free(dn);
 		}
 		print_table(&t);
 	}
+
+	show_xtypes_text(p);
 
 	printf("unsafe functions (%zu)%s", po_nunsafe(p), po_nunsafe(p) ? ": " : "\n");
 	for (size_t i = 0; i < po_nunsafe(p); i++) {
@@ -290,13 +300,20 @@ static void show_text(const struct po *p, const char *path)
 		char *dn = demangle(s->name);
 
 		clean_puts(dn);
-		if (cu || (u->flags & PO_UNSAFE_REPLACED)) {
-			fputs(" (", stdout);
-			if (cu)
-				clean_puts(cu);
-			fputs(cu && (u->flags & PO_UNSAFE_REPLACED) ? ", " : "", stdout);
-			fputs(u->flags & PO_UNSAFE_REPLACED ? "replaced" : "", stdout);
-			putchar(')');
+		{
+			const char *notes[4] = { cu, u->flags & PO_UNSAFE_REPLACED ? "replaced" : NULL,
+						 u->flags & PO_UNSAFE_DATA ? "holds transformed data" : NULL,
+						 u->flags & PO_UNSAFE_ALLOC ? "allocator" : NULL };
+			int n = 0;
+
+			for (int k = 0; k < 4; k++) {
+				if (!notes[k])
+					continue;
+				fputs(n++ ? ", " : " (", stdout);
+				clean_puts(notes[k]);
+			}
+			if (n)
+				putchar(')');
 		}
 		fputs(i + 1 < po_nunsafe(p) ? ", " : "\n", stdout);
 		free(dn);
@@ -345,6 +362,80 @@ static void show_text(const struct po *p, const char *path)
 		putchar('\n');
 	}
 	printf("functions skipped (only __LINE__ constants moved): %u\n", in->n_line_only);
+}
+
+/* The programs of an xtype, one operation a line (text) or a JSON array of
+ * strings. */
+static void show_program(const struct po *p, const uint8_t *prog, size_t len, int json)
+{
+	const struct po_xtype *types = po_xtype(p, 0);
+	struct po_xop op;
+	size_t pos = 0;
+	int n = 0;
+	char buf[512];
+
+	if (json)
+		putchar('[');
+	while (prog && !po_xop_decode(prog, len, &pos, &op) && op.code != PO_XOP_END) {
+		po_xop_describe(types, po_nxtypes(p), &op, buf, sizeof(buf));
+		if (json) {
+			if (n)
+				putchar(',');
+			json_str(buf);
+		} else {
+			printf("      %s\n", buf);
+		}
+		n++;
+	}
+	if (json)
+		putchar(']');
+}
+
+static void show_xtypes_text(const struct po *p)
+{
+	if (!po_nxtypes(p))
+		return;
+	printf("data transforms (%zu type%s):\n", po_nxtypes(p), po_nxtypes(p) == 1 ? "" : "s");
+	for (size_t i = 0; i < po_nxtypes(p); i++) {
+		const struct po_xtype *t = po_xtype(p, i);
+
+		printf("  type %zu: ", i);
+		clean_puts(t->name);
+		printf(", %" PRIu64 " -> %" PRIu64 " bytes%s%s%s\n", t->old_size, t->new_size,
+		       t->flags & PO_XT_INPLACE ? ", in place" : "",
+		       t->flags & PO_XT_HEAP ? ", found on the heap" : "",
+		       t->back ? "" : ", cannot be undone");
+		if (*t->diff) {
+			fputs("    ", stdout);
+			clean_puts(t->diff);
+			putchar('\n');
+		}
+		puts("    forward:");
+		show_program(p, t->fwd, t->fwd_len, 0);
+		if (t->back) {
+			puts("    backward:");
+			show_program(p, t->back, t->back_len, 0);
+		}
+	}
+	if (po_nptrs(p)) {
+		printf("pointers re-pointed (%zu):\n", po_nptrs(p));
+		for (size_t i = 0; i < po_nptrs(p); i++) {
+			const struct po_ptr *r = po_ptr(p, i);
+
+			fputs("  ", stdout);
+			clean_puts(po_symbol(p, r->site_sym)->name);
+			printf("+%" PRIu64 " -> ", r->site_off);
+			clean_puts(po_var(p, r->var)->name);
+			printf("%+" PRId64 "\n", r->addend);
+		}
+	}
+	if (po_info(p)->alloc_sym) {
+		fputs("heap objects allocated with ", stdout);
+		clean_puts(po_symbol(p, po_info(p)->alloc_sym)->name);
+		fputs(" (old ones kept; the program frees new ones with ", stdout);
+		clean_puts(po_symbol(p, po_info(p)->free_sym)->name);
+		puts(")");
+	}
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -463,10 +554,44 @@ static void show_json(const struct po *p, const char *path)
 		       jbool(v->flags & PO_VAR_LOCAL), jbool(v->flags & PO_VAR_STATIC_LOCAL),
 		       jbool(v->flags & PO_VAR_TLS), jbool(v->flags & PO_VAR_CONST));
 		json_str(v->type);
-		printf(",\"old_size\":%" PRIu64 ",\"new_size\":%" PRIu64 "}",
-		       v->old_size, v->new_size);
+		printf(",\"old_size\":%" PRIu64 ",\"new_size\":%" PRIu64, v->old_size, v->new_size);
+		if (v->xtype)
+			printf(",\"xtype\":%u}", v->xtype - 1);
+		else
+			fputs(",\"xtype\":null}", stdout);
 	}
-	fputs("],\"unsafe\":[", stdout);
+	fputs("],\"xtypes\":[", stdout);
+	for (size_t i = 0; i < po_nxtypes(p); i++) {
+		const struct po_xtype *t = po_xtype(p, i);
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+		json_str(t->name);
+		printf(",\"old_size\":%" PRIu64 ",\"new_size\":%" PRIu64 ",\"inplace\":%s,\"heap\":%s,\"diff\":",
+		       t->old_size, t->new_size, jbool(t->flags & PO_XT_INPLACE),
+		       jbool(t->flags & PO_XT_HEAP));
+		json_str(t->diff);
+		fputs(",\"forward\":", stdout);
+		show_program(p, t->fwd, t->fwd_len, 1);
+		fputs(",\"backward\":", stdout);
+		if (t->back)
+			show_program(p, t->back, t->back_len, 1);
+		else
+			fputs("null", stdout);
+		putchar('}');
+	}
+	fputs("],\"ptrs\":[", stdout);
+	for (size_t i = 0; i < po_nptrs(p); i++) {
+		const struct po_ptr *r = po_ptr(p, i);
+
+		fputs(i ? ",{\"site\":" : "{\"site\":", stdout);
+		json_str(po_symbol(p, r->site_sym)->name);
+		printf(",\"offset\":%" PRIu64 ",\"var\":", r->site_off);
+		json_str(po_var(p, r->var)->name);
+		printf(",\"addend\":%" PRId64 "}", r->addend);
+	}
+	fputs("],\"allocator\":", stdout);
+	json_str_or_null(po_info(p)->alloc_sym ? po_symbol(p, po_info(p)->alloc_sym)->name : NULL);
+	fputs(",\"unsafe\":[", stdout);
 	for (size_t i = 0; i < po_nunsafe(p); i++) {
 		const struct po_unsafe *u = po_unsafe(p, i);
 		const struct po_symbol *s = po_symbol(p, u->sym);
@@ -475,7 +600,9 @@ static void show_json(const struct po *p, const char *path)
 		json_str(s->name);
 		fputs(",\"cu\":", stdout);
 		json_str_or_null(unsafe_cu(p, u));
-		printf(",\"replaced\":%s}", jbool(u->flags & PO_UNSAFE_REPLACED));
+		printf(",\"replaced\":%s,\"data\":%s,\"allocator\":%s}",
+		       jbool(u->flags & PO_UNSAFE_REPLACED), jbool(u->flags & PO_UNSAFE_DATA),
+		       jbool(u->flags & PO_UNSAFE_ALLOC));
 	}
 	fputs("],\"symbols\":[", stdout);
 	for (size_t i = 1; i < po_nsymbols(p); i++) {

@@ -195,8 +195,7 @@ int diff_correlate(struct gobj *old, struct gobj *nw)
 	return 0;
 }
 
-/* The function a static local belongs to: the first one that uses it. */
-static const char *owner_function(struct gobj *o, struct gsym *v, char *buf, size_t len)
+const char *diff_owner_function(struct gobj *o, struct gsym *v, char *buf, size_t len)
 {
 	for (size_t f = 1; f < o->nsyms; f++) {
 		struct gsym *fs = &o->syms[f];
@@ -212,44 +211,6 @@ static const char *owner_function(struct gobj *o, struct gsym *v, char *buf, siz
 		}
 	}
 	return NULL;
-}
-
-/* Refuse a variable whose type changed: the running program's objects have
- * the old layout, and code expecting the new one would corrupt them. */
-static int check_var_type(struct gobj *old, struct gsym *o, struct gobj *nw, struct gsym *n)
-{
-	char *os = NULL, *ns = NULL, *ot = NULL, *nt = NULL, fb[256], fb2[256];
-	const char *of = NULL, *nf = NULL;
-	char name[256], oname[256];
-	int bad = 0;
-
-	snprintf(name, sizeof(name), "%.*s", (int)((n->flags & GF_STATIC_LOCAL) ? base_len(n->name) : strlen(n->name)), n->name);
-	snprintf(oname, sizeof(oname), "%.*s", (int)((o->flags & GF_STATIC_LOCAL) ? base_len(o->name) : strlen(o->name)), o->name);
-	if (n->flags & GF_STATIC_LOCAL) {
-		nf = owner_function(nw, n, fb, sizeof(fb));
-		of = owner_function(old, o, fb2, sizeof(fb2));
-	}
-	if (gd_has_dwarf(old->dw) && gd_has_dwarf(nw->dw) &&
-	    !gd_var_type(old->dw, oname, of, &os, &ot) && !gd_var_type(nw->dw, name, nf, &ns, &nt) &&
-	    strcmp(os, ns)) {
-		char *d = gd_sig_diff(os, ns);
-
-		gen_err("gen: '%s': var '%s': type '%s' changed to '%s' (%s); the running program's data "
-			"has the old layout: type transforms are not supported yet",
-			nw->rel, n->name, ot ? ot : "?", nt ? nt : "?", d ? d : "layout differs");
-		free(d);
-		bad = 1;
-	} else if (o->size != n->size && o->shndx != SHN_COMMON) {
-		gen_err("gen: '%s': var '%s': size changed %lu -> %lu; the running program's data has "
-			"the old layout: type transforms are not supported yet",
-			nw->rel, n->name, (unsigned long)o->size, (unsigned long)n->size);
-		bad = 1;
-	}
-	free(os);
-	free(ns);
-	free(ot);
-	free(nt);
-	return bad;
 }
 
 /* A function whose bytes differ only in 32-bit immediates that moved by
@@ -350,11 +311,6 @@ int diff_compare(struct gobj *nw, struct diff_stats *st)
 			continue;
 		if (!o) {
 			n->status = S_NEW;
-			continue;
-		}
-		if (check_var_type(o->obj, o, nw, n)) {
-			st->refused++;
-			n->status = S_SAME;
 			continue;
 		}
 		if (!o->sec || !n->sec ||

@@ -29,4 +29,8 @@ int diff_correlate_moved(struct gobj **olds, size_t nold, struct gobj **news, si
  * (in any object) change too, and .cold fragments follow their function. */
 int diff_propagate(struct gobj **objs, size_t nobjs, struct diff_stats *st);
 
+/* The function a static local (name.N) belongs to: the first function of o
+ * that uses it, without clone suffixes, in buf; NULL if none. */
+const char *diff_owner_function(struct gobj *o, struct gsym *v, char *buf, size_t len);
+
 #endif

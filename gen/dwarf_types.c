@@ -8,6 +8,7 @@
  * transform cares about; the spelling keeps the name people know.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,11 @@ struct gt_store {
 	/* every allocation, freed with the object */
 	void **allocs;
 	size_t nallocs, capallocs;
+	/* definitions of named struct/union/enum types, by "kind:name" */
+	int names_loaded;
+	char **nkeys;
+	Dwarf_Off *noffs;
+	size_t nnames, capnames;
 };
 
 static struct gt_store *store(struct gd_obj *g)
@@ -41,6 +47,10 @@ void gdr_types_free(struct gd_obj *g)
 	for (size_t i = 0; i < s->nallocs; i++)
 		free(s->allocs[i]);
 	free(s->allocs);
+	for (size_t i = 0; i < s->capnames; i++)
+		free(s->nkeys[i]);
+	free(s->nkeys);
+	free(s->noffs);
 	free(s->keys);
 	free(s->vals);
 	free(s);
@@ -427,50 +437,115 @@ int gd_var_gtype(struct gd_obj *g, const char *name, const char *func, struct gt
 	return err < 0 ? err : *t ? 0 : -ENOENT;
 }
 
-struct named_find {
-	Dwarf_Half tag;
-	const char *name;
-	Dwarf_Off off;
-};
-
-static int named_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
+static size_t name_slot(const struct gt_store *s, const char *key)
 {
-	struct named_find *nf = arg;
-	const char *n = NULL;
+	size_t h = 5381;
 
-	if (tag != nf->tag && !(nf->tag == DW_TAG_structure_type && tag == DW_TAG_class_type))
+	for (const char *c = key; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	h &= s->capnames - 1;
+	while (s->nkeys[h] && strcmp(s->nkeys[h], key))
+		h = (h + 1) & (s->capnames - 1);
+	return h;
+}
+
+static int name_put(struct gt_store *s, char *key, Dwarf_Off off)
+{
+	size_t k;
+
+	if ((s->nnames + 1) * 2 > s->capnames) {
+		size_t oc = s->capnames, nc = oc ? oc * 2 : 256;
+		char **ok = s->nkeys;
+		Dwarf_Off *oo = s->noffs;
+
+		s->nkeys = calloc(nc, sizeof(*s->nkeys));
+		s->noffs = calloc(nc, sizeof(*s->noffs));
+		if (!s->nkeys || !s->noffs) {
+			free(s->nkeys);
+			free(s->noffs);
+			s->nkeys = ok;
+			s->noffs = oo;
+			free(key);
+			return -ENOMEM;
+		}
+		s->capnames = nc;
+		for (size_t i = 0; i < oc; i++) {
+			if (!ok[i])
+				continue;
+			k = name_slot(s, ok[i]);
+			s->nkeys[k] = ok[i];
+			s->noffs[k] = oo[i];
+		}
+		free(ok);
+		free(oo);
+	}
+	k = name_slot(s, key);
+	if (s->nkeys[k]) {	/* the first definition wins */
+		free(key);
 		return 0;
-	if (gdr_attr_flag(g, d, DW_AT_declaration) || gdr_attr_str(g, d, DW_AT_name, &n) <= 0 ||
-	    strcmp(n, nf->name))
+	}
+	s->nkeys[k] = key;
+	s->noffs[k] = off;
+	s->nnames++;
+	return 0;
+}
+
+static int kind_letter(Dwarf_Half tag)
+{
+	switch (tag) {
+	case DW_TAG_structure_type: case DW_TAG_class_type: return 's';
+	case DW_TAG_union_type: return 'u';
+	case DW_TAG_enumeration_type: return 'e';
+	}
+	return 0;
+}
+
+static int index_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
+{
+	struct gt_store *s = arg;
+	const char *n = NULL;
+	char *key;
+	int k = kind_letter(tag);
+
+	if (!k || gdr_attr_flag(g, d, DW_AT_declaration) || gdr_attr_str(g, d, DW_AT_name, &n) <= 0)
 		return 0;
-	nf->off = gdr_die_off(g, d);
-	return 1;
+	if (asprintf(&key, "%c:%s", k, n) < 0)
+		return -ENOMEM;
+	return name_put(s, key, gdr_die_off(g, d));
 }
 
 int gd_named_gtype(struct gd_obj *g, enum gt_kind kind, const char *name, struct gtype **t)
 {
-	struct named_find nf = { kind == GT_UNION ? DW_TAG_union_type :
-				 kind == GT_ENUM ? DW_TAG_enumeration_type : DW_TAG_structure_type,
-				 name, 0 };
+	struct gt_store *s;
+	char key[512];
+	size_t k;
 	int r = 0, err = 0;
 
 	*t = NULL;
-	if (!g || !g->has_dwarf || !name)
+	if (!g || !g->has_dwarf || !name || !(s = store(g)))
 		return 0;
-	for (size_t i = 0; i < g->ncus && !nf.off; i++) {
-		Dwarf_Die cu;
+	if (!s->names_loaded) {
+		/* one walk of the whole object; types inside functions count */
+		for (size_t i = 0; i < g->ncus; i++) {
+			Dwarf_Die cu;
 
-		if ((r = gdr_die_at(g, g->cus[i].off, &cu)) < 0)
-			return r;
-		/* types declared inside functions count too (recurse) */
-		r = gdr_walk(g, cu, 0, named_cb, &nf, 1);
-		dwarf_dealloc_die(cu);
-		if (r < 0)
-			return r;
+			if ((r = gdr_die_at(g, g->cus[i].off, &cu)) < 0)
+				return r;
+			r = gdr_walk(g, cu, 0, index_cb, s, 1);
+			dwarf_dealloc_die(cu);
+			if (r < 0)
+				return r;
+		}
+		s->names_loaded = 1;
 	}
-	if (!nf.off)
+	if (!s->capnames)
 		return 0;
-	*t = build(g, nf.off, 0, &err);
+	snprintf(key, sizeof(key), "%c:%s", kind == GT_UNION ? 'u' : kind == GT_ENUM ? 'e' : 's',
+		 name);
+	k = name_slot(s, key);
+	if (!s->nkeys[k])
+		return 0;
+	*t = build(g, s->noffs[k], 0, &err);
 	return err < 0 ? err : *t != NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "gen_internal.h"
 #include "po.h"
 #include "ref.h"
+#include "xform.h"
 
 struct chunk_map {
 	struct gsec *sec;
@@ -29,8 +30,16 @@ struct xref {			/* an UNDEF symbol by name (externals, globals) */
 	int handle;
 };
 
+struct varidx {			/* the var record of a transformed variable */
+	const struct gsym *old;
+	uint32_t index;
+};
+
 struct emit {
 	struct po_writer *w;
+	struct xf *xf;
+	struct varidx *vidx;
+	size_t nvidx;
 	struct gd_out *dw;
 	struct gtarget *t, *newt;
 	struct gobj **objs;	/* new objects */
@@ -47,7 +56,8 @@ static int included(const struct gsym *s)
 	if (s->flags & GF_FUNC)
 		return s->status == S_CHANGED || s->status == S_NEW;
 	if (s->flags & GF_OBJECT)
-		return s->status == S_NEW || (s->status == S_CHANGED && (s->flags & GF_CONST));
+		return s->status == S_NEW ||
+		       (s->status == S_CHANGED && (s->flags & (GF_CONST | GF_XFORM)));
 	return 0;
 }
 
@@ -514,7 +524,7 @@ static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
 static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 {
 	struct po_var_info vi = { 0 };
-	char desc[512];
+	char desc[512], *tname = NULL;
 	int err;
 
 	vi.name = n->name;
@@ -523,7 +533,41 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 		   ((n->flags & GF_STATIC_LOCAL) ? PO_VAR_STATIC_LOCAL : 0) |
 		   ((n->flags & GF_TLS) ? PO_VAR_TLS : 0) | ((n->flags & GF_CONST) ? PO_VAR_CONST : 0);
 	vi.new_size = n->size;
-	if (n->status == S_NEW) {
+	if (n->flags & (GF_XFORM | GF_FIXUP)) {
+		const struct gtype *nt = xf_var_new_type(e->xf, n);
+
+		vi.xtype = xf_var_xtype(e->xf, n);
+		vi.old_sym = old_ref(e, n->twin);
+		vi.old_size = n->twin->size;
+		if (nt)
+			tname = strdup(nt->spell);
+		if (n->flags & GF_XFORM) {
+			vi.action = PO_VAR_TRANSFORM;
+			vi.new_sym = n->handle;
+			snprintf(desc, sizeof(desc), "transformed to the new layout of its type in %s", o->cu);
+		} else {
+			vi.action = PO_VAR_FIXUP;
+			vi.new_size = vi.old_size;
+			snprintf(desc, sizeof(desc), "its pointers to transformed data are re-pointed in place (%s)",
+				 o->cu);
+			if (n->status == S_CHANGED) {
+				po_writer_warning(e->w, "gen: '%s': var '%s': initialiser changed; the running program "
+						  "keeps its current value", o->rel, n->name);
+				e->st->warnings++;
+			}
+		}
+		e->st->transformed++;
+		if (vi.old_sym > 0 && (n->flags & GF_XFORM)) {
+			struct varidx *nv = realloc(e->vidx, (e->nvidx + 1) * sizeof(*nv));
+
+			if (!nv) {
+				free(tname);
+				return -ENOMEM;
+			}
+			e->vidx = nv;
+			e->vidx[e->nvidx++] = (struct varidx){ n->twin, (uint32_t)po_writer_nvars(e->w) };
+		}
+	} else if (n->status == S_NEW) {
 		vi.action = PO_VAR_NEW;
 		vi.new_sym = n->handle;
 		snprintf(desc, sizeof(desc), "new variable in %s", o->cu);
@@ -542,14 +586,17 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 				  "keeps its current value", o->rel, n->name);
 		e->st->warnings++;
 	}
-	if (vi.old_sym < 0)
+	if (vi.old_sym < 0) {
+		free(tname);
 		return vi.old_sym;
+	}
 	{
-		char *sig = NULL, *tname = NULL;
+		char *sig = NULL, *sname = NULL;
 
-		if (gd_has_dwarf(o->dw) && !(n->flags & GF_STATIC_LOCAL) &&
-		    !gd_var_type(o->dw, n->name, NULL, &sig, &tname))
-			vi.type = tname;
+		if (!tname && gd_has_dwarf(o->dw) && !(n->flags & GF_STATIC_LOCAL) &&
+		    !gd_var_type(o->dw, n->name, NULL, &sig, &sname))
+			tname = sname;
+		vi.type = tname;
 		err = po_writer_var(e->w, &vi);
 		if (!err && gd_has_dwarf(o->dw))
 			err = gd_out_var(e->dw, n->name, o->cu, vi.new_sym, vi.new_size, vi.old_sym,
@@ -561,11 +608,69 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 	return err;
 }
 
+/* An UNDEF function of the process by name (the allocator): the target's
+ * own definition when it has one, else an external (libc). */
+static int func_ref(struct emit *e, const char *name, int weak)
+{
+	struct gsym u = { .name = (char *)name, .stt = STT_FUNC, .flags = GF_FUNC | GF_UNDEF |
+								       (weak ? GF_WEAK : 0) };
+
+	return name_ref(e, &u);
+}
+
+/* What the data transforms add: their types and programs (before the var
+ * records name them), then, after the records, the allocator, the
+ * functions that must not run, and the static pointers to re-point. */
+static int emit_xform_tail(struct emit *e)
+{
+	static const char *const alloc_funcs[] = {
+		"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
+		"aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_trim",
+	};
+	int err = 0;
+
+	if (xf_needs_alloc(e->xf)) {
+		int m = func_ref(e, "malloc", 0), f = func_ref(e, "free", 0);
+
+		if (m < 0 || f < 0)
+			return m < 0 ? m : f;
+		err = po_writer_set_alloc(e->w, m, f);
+		for (size_t i = 0; !err && i < sizeof(alloc_funcs) / sizeof(alloc_funcs[0]); i++) {
+			int h = func_ref(e, alloc_funcs[i], i > 1);
+
+			err = h < 0 ? h : po_writer_unsafe(e->w, h, PO_UNSAFE_ALLOC);
+		}
+	}
+	for (size_t i = 0; !err && i < xf_nunsafe(e->xf); i++) {
+		struct gsym *f = xf_unsafe(e->xf, i);
+		int h;
+
+		if (f->twin && f->twin->handle)
+			continue;	/* replaced: already unsafe */
+		h = old_ref(e, f);
+		err = h < 0 ? h : po_writer_unsafe(e->w, h, PO_UNSAFE_DATA);
+	}
+	for (size_t i = 0; !err && i < xf_nptrs(e->xf); i++) {
+		const struct xf_ptr *p = xf_ptr(e->xf, i);
+		size_t k;
+		int h;
+
+		for (k = 0; k < e->nvidx && e->vidx[k].old != p->var; k++)
+			;
+		if (k == e->nvidx)
+			continue;	/* its variable was not transformed */
+		h = old_ref(e, p->site);
+		err = h < 0 ? h : po_writer_ptr(e->w, h, e->vidx[k].index, p->off, p->addend);
+	}
+	return err;
+}
+
 int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
-	       struct gobj **objs, size_t nobjs,
+	       struct gobj **objs, size_t nobjs, struct xf *xf,
 	       const char *patch_name, struct emit_stats *st)
 {
-	struct emit e = { .w = w, .t = t, .newt = newt, .objs = objs, .nobjs = nobjs, .st = st };
+	struct emit e = { .w = w, .xf = xf, .t = t, .newt = newt, .objs = objs, .nobjs = nobjs,
+			  .st = st };
 	int err;
 
 	err = gd_out_new(&e.dw, patch_name);
@@ -597,6 +702,8 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
 			gen_debug("gen: %u frame description entries for the new code", nfde);
 	}
 	/* 4. records: functions (with old checksums), variables, warnings */
+	if (!err && xf)
+		err = xf_write_types(xf, w);
 	for (size_t i = 0; !err && i < nobjs; i++) {
 		struct gobj *o = objs[i];
 
@@ -606,10 +713,13 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
 			if ((s->flags & GF_FUNC) && s->handle)
 				err = emit_func_record(&e, o, s);
 			else if ((s->flags & GF_OBJECT) && s->name[0] &&
-				 (s->handle || (s->status == S_CHANGED && s->twin)))
+				 (s->handle || (s->status == S_CHANGED && s->twin) ||
+				  (s->flags & GF_FIXUP)))
 				err = emit_var_record(&e, o, s);
 		}
 	}
+	if (!err && xf)
+		err = emit_xform_tail(&e);
 	if (!err)
 		err = gd_out_finish(e.dw, w);
 	gd_out_free(e.dw);
@@ -617,5 +727,6 @@ int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
 		free(e.xrefs[i].name);
 	free(e.xrefs);
 	free(e.chunks);
+	free(e.vidx);
 	return err;
 }

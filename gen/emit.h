@@ -7,14 +7,17 @@
 struct po_writer;
 
 struct emit_stats {
-	unsigned changed, added, vars, warnings, relocs;
+	unsigned changed, added, vars, transformed, warnings, relocs;
 };
+
+struct xf;
 
 /* objs: the new objects (their symbols classified, twins set). */
 /* t: the running (old) target; newt: the new build's, for the types of
  * symbols only the new code imports. */
+/* xf: the data transforms (xform.h), NULL if none. */
 int emit_patch(struct po_writer *w, struct gtarget *t, struct gtarget *newt,
-	       struct gobj **objs, size_t nobjs,
+	       struct gobj **objs, size_t nobjs, struct xf *xf,
 	       const char *patch_name, struct emit_stats *st);
 
 /* .debug_frame for the placed functions, from their objects' .eh_frame

@@ -19,6 +19,7 @@
 #include "gen_internal.h"
 #include "obj.h"
 #include "po.h"
+#include "xform.h"
 
 struct tree {
 	const char *dir;
@@ -229,6 +230,8 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 	struct diff_stats ds = { 0 };
 	struct emit_stats es = { 0 };
 	struct po_writer *w = NULL;
+	struct xf *xf = NULL;
+	struct xf_opts xo = { opt->allow_opaque, opt->nallow_opaque };
 	unsigned removed = 0, changes = 0;
 	char out[4096];
 	int err;
@@ -281,13 +284,16 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 		err = diff_correlate_moved(old.objs, old.n, nw.objs, nw.n);
 	for (size_t i = 0; i < nw.n && !err; i++)
 		err = diff_compare(nw.objs[i], &ds);
+	/* variables whose layout changed: transforms (and their users) */
+	if (!err)
+		err = xf_analyze(old.objs, old.n, nw.objs, nw.n, &xo, &xf, &ds.refused);
 	if (!err)
 		err = diff_propagate(nw.objs, nw.n, &ds);
 	if (err)
 		goto out;
 	if (ds.refused) {
-		gen_err("gen: refused: %u variable%s changed type; no patch written", ds.refused,
-			ds.refused == 1 ? "" : "s");
+		gen_err("gen: refused: %u change%s to data cannot be made to the running program; no patch written",
+			ds.refused, ds.refused == 1 ? "" : "s");
 		err = -GEN_EREFUSED;
 		goto out;
 	}
@@ -299,7 +305,7 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 
 			if (!(s->flags & (GF_FUNC | GF_OBJECT)) || (s->flags & GF_UNDEF) || !s->name[0])
 				continue;
-			if (s->status == S_CHANGED || s->status == S_NEW) {
+			if (s->status == S_CHANGED || s->status == S_NEW || (s->flags & GF_FIXUP)) {
 				changes++;
 				gen_debug("gen: '%s': %s '%s': %s%s%s", n->rel, (s->flags & GF_FUNC) ? "func" : "var",
 					  s->name, s->status == S_NEW ? "new" : "changed",
@@ -342,7 +348,11 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 		}
 	po_writer_set_line_only(w, ds.line_only);
 	/* the CU name is fixed so the same trees always give the same bytes */
-	err = emit_patch(w, old.t, nw.t, nw.objs, nw.n, "katana patch", &es);
+	for (size_t i = 0; i < xf_nwarnings(xf); i++) {
+		po_writer_warning(w, "%s", xf_warning(xf, i));
+		es.warnings++;
+	}
+	err = emit_patch(w, old.t, nw.t, nw.objs, nw.n, xf, "katana patch", &es);
 	if (!err)
 		err = po_writer_write(w, out, &res->po_size);
 	if (err)
@@ -350,11 +360,13 @@ int gen_run(const struct gen_opts *opt, struct gen_result *res)
 	res->changed = es.changed;
 	res->added = es.added;
 	res->vars = es.vars;
+	res->transformed = es.transformed;
 	res->removed = removed;
 	res->line_only = ds.line_only;
 	res->warnings = es.warnings;
 	snprintf(res->out, sizeof(res->out), "%s", out);
 out:
+	xf_free(xf);
 	po_writer_free(w);
 	tree_free(&old);
 	tree_free(&nw);

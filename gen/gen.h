@@ -23,13 +23,18 @@ struct gen_opts {
 	const char *exe;	/* name of the executable or shared library, relative to the dirs */
 	const char *out;	/* output path; NULL means OLD_DIR/EXE.po */
 	int verbose;		/* > 0: report every decision */
+	/* paths objects of a transformed type may hide behind (void *, ...)
+	 * that the user accepts: gen warns instead of refusing ("all": any) */
+	const char *const *allow_opaque;
+	size_t nallow_opaque;
 };
 
 struct gen_result {
 	unsigned changed;	/* functions replaced */
 	unsigned added;		/* new functions */
 	unsigned removed;	/* functions only in the old build (left in place) */
-	unsigned vars;		/* variables touched (new, const update, warning) */
+	unsigned vars;		/* variables touched (new, const update, warning, transform) */
+	unsigned transformed;	/* of those: data transformed or re-pointed */
 	unsigned line_only;	/* functions skipped: only __LINE__ constants moved */
 	unsigned warnings;	/* warnings stored in the PO */
 	unsigned objects;	/* object pairs compared */

@@ -47,6 +47,8 @@ enum {
 	GF_UNDEF = 1 << 8,
 	GF_WEAK = 1 << 9,
 	GF_LINE_ONLY = 1 << 10,		/* differs only by __LINE__ constants */
+	GF_XFORM = 1 << 11,		/* a variable whose data is transformed (xform.c) */
+	GF_FIXUP = 1 << 12,		/* a variable whose pointers are re-pointed in place */
 };
 
 struct gsym {

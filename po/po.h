@@ -462,6 +462,11 @@ const char *po_target_kind_name(enum po_target_kind k);	/* "exec", "pie", "share
 const char *po_var_action_name(enum po_var_action a);	/* "new", "const-update", "init-changed",
 								 * "transform", "fixup" */
 const char *po_xop_name(uint8_t code);	/* "copy", "int", ... */
+struct po_xop;
+/* One operation in words, for viewers ("copy +8 -> +16, 8 bytes"); types
+ * (may be NULL) names the xtypes it refers to. */
+void po_xop_describe(const struct po_xtype *types, size_t ntypes, const struct po_xop *op,
+		     char *buf, size_t n);
 const char *po_reloc_name(uint32_t type);	/* "R_X86_64_PC32", ... */
 const char *po_strerror(int err);	/* for negative returns */
 

@@ -23,6 +23,69 @@ const char *po_xop_name(uint8_t code)
 	return "?";
 }
 
+static const char *tname(const struct po_xtype *types, size_t ntypes, uint64_t i)
+{
+	return types && i < ntypes ? types[i].name : "?";
+}
+
+void po_xop_describe(const struct po_xtype *types, size_t ntypes, const struct po_xop *op,
+		     char *buf, size_t n)
+{
+	const uint64_t *a = op->a;
+	int k;
+
+	switch (op->code) {
+	case PO_XOP_END:
+		snprintf(buf, n, "end");
+		break;
+	case PO_XOP_COPY:
+		snprintf(buf, n, "copy +%llu -> +%llu, %llu bytes", (unsigned long long)a[0],
+			 (unsigned long long)a[1], (unsigned long long)a[2]);
+		break;
+	case PO_XOP_INT:
+	case PO_XOP_ENUM:
+		k = snprintf(buf, n, "%s +%llu (%llu bytes, %s) -> +%llu (%llu bytes, %s)",
+			     po_xop_name(op->code), (unsigned long long)a[0], (unsigned long long)a[1],
+			     a[4] & PO_XOP_OLD_SIGNED ? "signed" : "unsigned", (unsigned long long)a[2],
+			     (unsigned long long)a[3], a[4] & PO_XOP_NEW_SIGNED ? "signed" : "unsigned");
+		if (op->code == PO_XOP_ENUM && k > 0 && (size_t)k < n) {
+			size_t pos = 0;
+			int64_t o, v;
+
+			for (uint64_t i = 0; i < a[5] && (size_t)k < n; i++) {
+				if (po_sleb(op->table, op->table_len, &pos, &o) ||
+				    po_sleb(op->table, op->table_len, &pos, &v))
+					break;
+				k += snprintf(buf + k, n - (size_t)k, "%s%lld=>%lld", i ? ", " : ": ",
+					      (long long)o, (long long)v);
+			}
+		}
+		break;
+	case PO_XOP_BITS:
+		snprintf(buf, n, "bits %llu:%llu (%s) -> %llu:%llu (%s)", (unsigned long long)a[0],
+			 (unsigned long long)a[1], a[4] & PO_XOP_OLD_SIGNED ? "signed" : "unsigned",
+			 (unsigned long long)a[2], (unsigned long long)a[3],
+			 a[4] & PO_XOP_NEW_SIGNED ? "signed" : "unsigned");
+		break;
+	case PO_XOP_PTR:
+		snprintf(buf, n, "ptr +%llu -> +%llu, to type %llu (%s)", (unsigned long long)a[0],
+			 (unsigned long long)a[1], (unsigned long long)a[2], tname(types, ntypes, a[2]));
+		break;
+	case PO_XOP_SUB:
+		snprintf(buf, n, "sub +%llu -> +%llu, type %llu (%s)", (unsigned long long)a[0],
+			 (unsigned long long)a[1], (unsigned long long)a[2], tname(types, ntypes, a[2]));
+		break;
+	case PO_XOP_ARRAY:
+		snprintf(buf, n, "array +%llu -> +%llu, %llu x type %llu (%s), strides %llu -> %llu",
+			 (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+			 (unsigned long long)a[5], tname(types, ntypes, a[5]), (unsigned long long)a[3],
+			 (unsigned long long)a[4]);
+		break;
+	default:
+		snprintf(buf, n, "? 0x%02x", op->code);
+	}
+}
+
 static int why_set(char *why, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int why_set(char *why, size_t n, const char *fmt, ...)

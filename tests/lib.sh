@@ -518,7 +518,7 @@ check_po_basics() {
 	json_check "$_d/fix.json" \
 		'$j->{file} =~ m{(^|/)fix\.po$}' \
 		"\$j->{size} == $_size" \
-		'$j->{format_version} == 1' \
+		'$j->{format_version} == ((@{$j->{xtypes}} || @{$j->{ptrs}} || grep { $_->{data} || $_->{allocator} } @{$j->{unsafe}}) ? 2 : 1)' \
 		'$j->{generator} =~ /katana/' \
 		"\$j->{target}{name} eq '$_exe'" \
 		"\$j->{target}{build_id} eq '$_bid'" \

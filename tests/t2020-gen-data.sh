@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='gen: string literals, new, const and initialised variables, layout changes'
+test_description='gen: string literals, new, const and initialised variables, layout changes (transformed)'
 . "$(dirname "$0")/lib.sh"
 require_tool gcc readelf objdump dwarfdump perl
 
@@ -121,16 +121,21 @@ test_expect_success 'layout: build; v0 and v1 behave as expected' '
 	expect_runs layout 4
 '
 
-test_expect_success 'layout: gen refuses, naming each variable and its type' '
-	test_expect_code 1 gen_case layout &&
-	test_path_is_missing $d/fix.po &&
-	test_grep -w cfg $d/gen.err &&
-	test_grep "struct config" $d/gen.err &&
-	test_grep -w server_stats $d/gen.err &&
-	test_grep "struct stats" $d/gen.err &&
-	test_grep -v "^gen: .*wrote" $d/gen.out &&
-	ls $d >files &&
-	test_grep -v -E "\.po|tmp" files
+test_expect_success 'layout: both variables are transformed, every user of them is patched' '
+	gen_case layout &&
+	check_po_basics $d &&
+	json_check $d/fix.json <<-\EOF &&
+	$j->{format_version} == 2
+	var("cfg")->{action} eq "transform" && var("cfg")->{type} eq "struct config"
+	var("server_stats")->{action} eq "transform" && var("server_stats")->{type} eq "struct stats"
+	var("cfg")->{old_size} == 8 && var("cfg")->{new_size} == 12
+	var("server_stats")->{old_size} == 8 && var("server_stats")->{new_size} == 16
+	names($j->{functions}) eq "config_port count_hit"
+	$j->{xtypes}[var("cfg")->{xtype}]{diff} =~ /.backlog. added/
+	join("|", @{$j->{xtypes}[var("server_stats")->{xtype}]{forward}}) =~ /^int \+0 \(4 bytes, signed\) -> \+0 \(8 bytes, signed\)\|copy \+4 -> \+8, 4 bytes$/
+	!$j->{allocator}
+	EOF
+	test_grep -E "^gen: 2 functions changed, 0 new, 2 variables, 2 transformed;" $d/gen.out
 '
 
 test_done

@@ -1,0 +1,16 @@
+/* main.c - prints the job; v1 drops the debug= field. */
+#include "case-loop.h"
+#include "job.h"
+
+__attribute__((noipa)) static void iter(long i)
+{
+	long done = job_tick();
+
+	printf("%ld: id=%d done=%ld debug=%d\n", i, job_id(), done,
+	       job_debug());
+}
+
+int main(int argc, char **argv)
+{
+	return case_main(argc, argv, iter);
+}

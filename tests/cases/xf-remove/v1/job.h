@@ -1,0 +1,8 @@
+struct job {
+	int id;
+	long done;
+};
+
+extern struct job job;
+long job_tick(void);
+int job_id(void);

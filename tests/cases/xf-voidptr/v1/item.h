@@ -1,0 +1,12 @@
+struct item {
+	int id;
+	long qty;
+	int flags;
+};
+
+extern void *slot;
+extern void *slots[4];
+void item_setup(void);
+long item_tick(void);
+long item_total(void);
+int item_flags(void);
