@@ -49,6 +49,7 @@
 
 #include "stub.h"
 #include "stub-asm.h"
+#include "xform.h"
 
 _Static_assert(offsetof(struct kstub_request, op) == KSTUB_REQ_OP, "stub-asm.h");
 _Static_assert(offsetof(struct kstub_request, resume_rip) == KSTUB_REQ_RESUME_RIP, "stub-asm.h");
@@ -259,6 +260,55 @@ undo:
 #undef TO
 }
 
+/* Check every site before anything is written: a transform must not run
+ * for a commit that cannot happen. */
+static long sites_hold(const struct kstub_patch *p, int commit, uint64_t *failed)
+{
+	const struct kstub_site *sites = (const struct kstub_site *)(uintptr_t)p->sites;
+
+	for (uint32_t i = 0; i < p->nsites; i++) {
+		*failed = i;
+		if (site_mapped(&sites[i]) < 0)
+			return -EFAULT;
+		if (!bytes_equal(sites[i].addr, commit ? sites[i].orig : sites[i].jump, sites[i].len))
+			return -EILSEQ;
+	}
+	*failed = KSTUB_NO_SITE;
+	return 0;
+}
+
+/* Data and code switch together: build the new data (nothing live is
+ * written), then write the recorded pointers, then the sites; a failure
+ * at any point puts back what was done. */
+static long switch_with_data(const struct kstub_patch *p, struct kstub_xplan *plan, int commit,
+			     uint64_t *failed)
+{
+	struct kx_state st;
+	long r;
+
+	if (mapped((uint64_t)(uintptr_t)plan, sizeof(*plan)) < 0)
+		return -EFAULT;
+	r = sites_hold(p, commit, failed);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < sizeof(st); i++)
+		((volatile uint8_t *)&st)[i] = 0;
+	r = kx_build(&st, plan, !commit);
+	if (r == 0)
+		r = kx_commit(&st);
+	if (r == 0) {
+		r = switch_sites(p, commit, failed);
+		if (r < 0)
+			kx_rollback(&st);
+	} else {
+		kx_rollback(&st);
+	}
+	if (r < 0)
+		kx_discard(&st);
+	kx_done(&st);
+	return r;
+}
+
 static long run(struct kstub_request *req, uint64_t *failed)
 {
 	struct kstub_registry *reg = (struct kstub_registry *)(uintptr_t)req->registry;
@@ -283,7 +333,10 @@ static long run(struct kstub_request *req, uint64_t *failed)
 	r = check_patch(reg, p, failed);
 	if (r < 0)
 		return r;
-	r = switch_sites(p, commit, failed);
+	if (req->xplan)
+		r = switch_with_data(p, (struct kstub_xplan *)(uintptr_t)req->xplan, commit, failed);
+	else
+		r = switch_sites(p, commit, failed);
 	if (r < 0)
 		return r;
 	if (commit)

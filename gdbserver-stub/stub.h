@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #define KSTUB_MAGIC 0x5247414e4154414bULL	/* "KATANARG" little-endian */
-#define KSTUB_VERSION 1
-#define KSTUB_CODE_SIZE 0x2000		/* code area, page aligned */
+#define KSTUB_VERSION 2			/* 2: the code area grew for data transforms */
+#define KSTUB_CODE_SIZE 0x4000		/* code area, page aligned */
 #define KSTUB_MAX_PATCHES 64
 #define KSTUB_MAP_SIZE 0x40000		/* the whole stub mapping */
 #define KSTUB_REG_OFF KSTUB_CODE_SIZE
@@ -65,7 +65,8 @@ struct kstub_site {
 struct kstub_region {
 	uint64_t addr, size;
 	uint32_t prot;			/* PROT_* it ends with */
-	uint32_t kind;			/* 1 text, 2 rodata, 3 data, 4 got/veneers */
+	uint32_t kind;			/* 1 text, 2 rodata, 3 data, 4 got/veneers,
+					 * 5 the transform plan (struct kstub_xplan) */
 };
 
 struct kstub_patch {
@@ -109,12 +110,101 @@ struct kstub_request {
 	uint64_t resume_rsp;
 	uint64_t resume_rdi;
 	int64_t resume_orig_rax;	/* -1: not in a system call */
+	/* Added for data transforms: the patch's transform plan (struct
+	 * kstub_xplan, in its kind-5 region), 0 if it transforms no data.
+	 * Commit runs it forward before the sites are switched, revert
+	 * backward. */
+	uint64_t xplan;
+};
+
+/* ------------------------------------------------------------ transforms
+ * The transform plan: the PO's type programs (po/po_xop.h) with every
+ * address resolved for this process, written by the planner into the
+ * patch's kind-5 region (read-write: the stub records its results there).
+ * doc/apply-design.md, "Data transforms". */
+#define KSTUB_XPLAN_MAGIC 0x4e414c504d524658ULL	/* "XFRMPLAN" */
+
+enum {
+	KX_INPLACE = 1,		/* = PO_XT_INPLACE: fixed where it is */
+	KX_HEAP = 2,		/* = PO_XT_HEAP: found through pointers */
+};
+
+struct kstub_xtype {
+	uint64_t fwd, back;		/* addresses of the programs; back 0: none */
+	uint32_t fwd_len, back_len;
+	uint64_t old_size, new_size;
+	uint32_t flags;			/* KX_* */
+	uint32_t name;			/* offset of its name in the plan's names */
+};
+
+enum {
+	KX_ROOT_FIXUP = 1,		/* pointers fixed in place (no new storage) */
+};
+
+struct kstub_xroot {			/* a variable the patch transforms */
+	uint64_t old_addr;		/* its storage in the program */
+	uint64_t new_addr;		/* its new storage in the patch (= old for a fixup) */
+	uint32_t type;			/* kstub_xtype index */
+	uint32_t flags;			/* KX_ROOT_* */
+	uint32_t name;			/* offset of its name in the plan's names */
+	uint32_t prot;			/* fixup outside writable memory: the PROT_* of its
+					 * page(s), restored after the write; 0: writable */
+};
+
+struct kstub_xptr {			/* a static pointer the link set to a variable */
+	uint64_t site;			/* address of the 8-byte pointer */
+	uint64_t value;			/* re-pointed only if it still holds this */
+	uint32_t root;			/* the transformed variable it points into */
+	uint32_t prot;			/* as kstub_xroot.prot */
+};
+
+/* fail_code: why a transform failed (nothing was changed) */
+enum {
+	KX_EFIT = 1,			/* a value does not fit its new field */
+	KX_EENUM = 2,			/* an enum value has no counterpart */
+	KX_ENOMEM = 3,			/* the program's allocator or mmap failed */
+	KX_ETYPE = 4,			/* an object reached as two different types */
+	KX_EPTR = 5,			/* a pointer into a part of a variable that goes */
+	KX_EABORT = 6,			/* katana abort at a --step stop */
+	KX_EPLAN = 7,			/* the plan is malformed */
+	KX_EBACK = 8,			/* revert: a type has no backward program */
+};
+
+enum {
+	KX_STEP = 1,			/* stop (kstub_xform_var) before each variable */
+};
+
+struct kstub_xplan {
+	uint64_t magic;			/* KSTUB_XPLAN_MAGIC */
+	uint32_t ntypes, nroots, nptrs, flags;	/* flags: KX_STEP */
+	uint64_t types, roots, ptrs;	/* addresses of the tables */
+	uint64_t names, names_len;	/* NUL-terminated names */
+	uint64_t malloc_fn, free_fn;	/* the program's allocator, 0 if none needed */
+	/* written by the stub: what the last run did */
+	uint64_t objects;		/* heap objects built */
+	uint64_t bytes;			/* bytes allocated for them */
+	uint64_t writes;		/* pointers re-pointed in place */
+	uint64_t ns;			/* time the transform took in the process */
+	int64_t fail_code;		/* KX_E*, 0 */
+	uint64_t fail_addr;		/* the object being transformed */
+	uint64_t fail_value;		/* the value that failed (pointer, integer) */
+	uint32_t fail_root;		/* the variable it was reached from */
+	uint32_t fail_type;		/* the type being transformed */
+	uint64_t fail_off;		/* offset of the failing field in the object */
+	/* --step: GDB reads which variable is next; sets abort to roll back */
+	uint64_t step_root;
+	uint64_t abort;
 };
 
 _Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
 _Static_assert(sizeof(struct kstub_region) == 24, "kstub_region layout");
 _Static_assert(sizeof(struct kstub_patch) == 112, "kstub_patch layout");
-_Static_assert(sizeof(struct kstub_request) == 80, "kstub_request layout");
+_Static_assert(sizeof(struct kstub_request) == 88, "kstub_request layout");
+_Static_assert(sizeof(struct kstub_request) <= 0x100, "kstub_request fits its area");
+_Static_assert(sizeof(struct kstub_xtype) == 48, "kstub_xtype layout");
+_Static_assert(sizeof(struct kstub_xroot) == 32, "kstub_xroot layout");
+_Static_assert(sizeof(struct kstub_xptr) == 24, "kstub_xptr layout");
+_Static_assert(sizeof(struct kstub_xplan) == 168, "kstub_xplan layout");
 _Static_assert(KSTUB_REG_OFF + sizeof(struct kstub_registry) <= KSTUB_REQ_OFF,
 	       "registry fits before the request");
 

@@ -275,68 +275,33 @@ int po_xform_check_all(const struct po_xtype *types, size_t ntypes, char *why, s
 	return 0;
 }
 
-static int translate(const struct po_xtype *types, size_t ntypes, size_t t, int back,
-		     uint64_t off, uint64_t *out, int depth)
+struct tctx {
+	const struct po_xtype *types;
+	size_t ntypes;
+	int back;
+};
+
+static int tlookup(const void *ctx, uint64_t t, const uint8_t **prog, size_t *len,
+		   uint64_t *src, int *inplace)
 {
-	const struct po_xtype *x = &types[t];
-	const uint8_t *p = back ? x->back : x->fwd;
-	size_t len = back ? x->back_len : x->fwd_len, pos = 0;
-	struct po_xop op;
+	const struct tctx *c = ctx;
+	const struct po_xtype *x;
 
-	if (x->flags & PO_XT_INPLACE) {
-		*out = off;
-		return off < x->old_size ? 0 : -1;
-	}
-	if (depth > 64 || !p)
+	if (t >= c->ntypes)
 		return -1;
-	while (!po_xop_decode(p, len, &pos, &op) && op.code != PO_XOP_END) {
-		const uint64_t *a = op.a;
-
-		switch (op.code) {
-		case PO_XOP_COPY:
-			if (off >= a[0] && off - a[0] < a[2]) {
-				*out = a[1] + (off - a[0]);
-				return 0;
-			}
-			break;
-		case PO_XOP_INT:
-		case PO_XOP_ENUM:
-		case PO_XOP_PTR:
-			if (off == a[0]) {
-				*out = op.code == PO_XOP_PTR ? a[1] : a[2];
-				return 0;
-			}
-			break;
-		case PO_XOP_SUB:
-			if (a[2] < ntypes && off >= a[0] && off - a[0] < src_size(&types[a[2]], back)) {
-				uint64_t r;
-
-				if (translate(types, ntypes, a[2], back, off - a[0], &r, depth + 1))
-					return -1;
-				*out = a[1] + r;
-				return 0;
-			}
-			break;
-		case PO_XOP_ARRAY:
-			if (a[5] < ntypes && a[3] && off >= a[0] && (off - a[0]) / a[3] < a[2]) {
-				uint64_t i = (off - a[0]) / a[3], rem = (off - a[0]) % a[3], r;
-
-				if (rem >= src_size(&types[a[5]], back) ||
-				    translate(types, ntypes, a[5], back, rem, &r, depth + 1))
-					return -1;
-				*out = a[1] + i * a[4] + r;
-				return 0;
-			}
-			break;
-		}
-	}
-	return -1;
+	x = &c->types[t];
+	*prog = c->back ? x->back : x->fwd;
+	*len = c->back ? x->back_len : x->fwd_len;
+	*src = src_size(x, c->back);
+	*inplace = !!(x->flags & PO_XT_INPLACE);
+	return *prog || *inplace ? 0 : -1;
 }
 
 int po_xform_translate(const struct po_xtype *types, size_t ntypes, size_t t, int back,
 		       uint64_t off, uint64_t *out)
 {
-	if (t >= ntypes)
-		return -1;
-	return translate(types, ntypes, t, back, off, out, 0);
+	struct tctx c = { types, ntypes, back };
+	struct po_xop_lookup lk = { tlookup, &c };
+
+	return po_xop_translate(&lk, t, off, out, 0);
 }

@@ -172,4 +172,82 @@ static inline int po_xop_enum_map(const struct po_xop *op, int64_t value, int64_
 	return -1;
 }
 
+/* Where a byte of an object's source layout lands in its destination
+ * layout, read off the program itself: a COPY carries its bytes over, an
+ * INT, ENUM or PTR field only its first byte (the field's address), SUB and
+ * ARRAY recurse into the embedded type.  The caller says how to find a
+ * type: its program in the direction wanted, the size of its source layout,
+ * and whether it stays in place (then every byte maps to itself).
+ * 0 with *out, -1 when the byte is not carried over. */
+struct po_xop_lookup {
+	int (*type)(const void *ctx, uint64_t t, const uint8_t **prog, size_t *len,
+		    uint64_t *src_size, int *inplace);
+	const void *ctx;
+};
+
+static inline int po_xop_translate(const struct po_xop_lookup *lk, uint64_t t, uint64_t off,
+				   uint64_t *out, int depth)
+{
+	const uint8_t *p;
+	size_t len, pos = 0;
+	uint64_t ss;
+	int inplace;
+	struct po_xop op;
+
+	if (depth > 64 || lk->type(lk->ctx, t, &p, &len, &ss, &inplace))
+		return -1;
+	if (inplace) {
+		*out = off;
+		return off < ss ? 0 : -1;
+	}
+	while (!po_xop_decode(p, len, &pos, &op) && op.code != PO_XOP_END) {
+		const uint64_t *a = op.a;
+		uint64_t r, es;
+		const uint8_t *ip;
+		size_t il;
+		int iin;
+
+		switch (op.code) {
+		case PO_XOP_COPY:
+			if (off >= a[0] && off - a[0] < a[2]) {
+				*out = a[1] + (off - a[0]);
+				return 0;
+			}
+			break;
+		case PO_XOP_INT:
+		case PO_XOP_ENUM:
+			if (off == a[0]) {
+				*out = a[2];
+				return 0;
+			}
+			break;
+		case PO_XOP_PTR:
+			if (off == a[0]) {
+				*out = a[1];
+				return 0;
+			}
+			break;
+		case PO_XOP_SUB:
+			if (lk->type(lk->ctx, a[2], &ip, &il, &es, &iin))
+				return -1;
+			if (off >= a[0] && off - a[0] < es) {
+				if (po_xop_translate(lk, a[2], off - a[0], &r, depth + 1))
+					return -1;
+				*out = a[1] + r;
+				return 0;
+			}
+			break;
+		case PO_XOP_ARRAY:
+			if (!a[3] || off < a[0] || (off - a[0]) / a[3] >= a[2])
+				break;
+			if (lk->type(lk->ctx, a[5], &ip, &il, &es, &iin) || (off - a[0]) % a[3] >= es ||
+			    po_xop_translate(lk, a[5], (off - a[0]) % a[3], &r, depth + 1))
+				return -1;
+			*out = a[1] + (off - a[0]) / a[3] * a[4] + r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 #endif
