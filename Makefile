@@ -85,6 +85,8 @@ define gen_gdb
 	    -e "s|@KSTUB_CODE_SIZE@|$$(($(call stub_const,KSTUB_CODE_SIZE)))|" \
 	    -e "s|@KSTUB_REQ_OFF@|$$(($(call stub_const,KSTUB_REQ_OFF)))|" \
 	    -e "s|@KSTUB_SCRATCH_OFF@|$$(($(call stub_const,KSTUB_SCRATCH_OFF)))|" \
+	    -e "s|@KSTUB_XPLAN_SIZE@|$$(($(call stub_const,KSTUB_XPLAN_SIZE)))|" \
+	    -e "s|@KSTUB_REQ_XPLAN_OFF@|$$(($(call stub_const,KSTUB_REQ_XPLAN_OFF)))|" \
 	    gdb-ext/katana.gdb >$(2)
 endef
 

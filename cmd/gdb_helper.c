@@ -475,7 +475,7 @@ static int setup(struct ctx *c, enum stage st)
 		if (err)
 			return err;
 	}
-	if (!c->a.po[0] || c->a.op == OP_REVERT)
+	if (!c->a.po[0])
 		return 0;
 	if (c->a.op == OP_APPLY && c->reg.r && st == ST_RESOLVED) {
 		/* a second apply of the same PO: say so, not "checksum differs" */
@@ -493,6 +493,8 @@ static int setup(struct ctx *c, enum stage st)
 		}
 	}
 	err = plan_open(&c->plan, c->a.po, c->maps, NULL);
+	if (!err && c->a.op == OP_REVERT)
+		plan_for_revert(c->plan);
 	err = err ?: plan_reads(c->plan, &c->reads, &c->nreads);
 	if (err || st == ST_MAPS)
 		return err;
@@ -511,7 +513,7 @@ static int setup(struct ctx *c, enum stage st)
 	}
 	err = plan_verify(c->plan, c->dumps, c->nreads);
 	err = err ?: plan_resolve(c->plan, c->dumps, c->nreads);
-	if (err || st == ST_RESOLVED)
+	if (err || st == ST_RESOLVED || c->a.op == OP_REVERT)
 		return err;
 	{
 		char *b = read_file("base", NULL, 0);
@@ -740,6 +742,23 @@ static int verb_verify(void)
 		}
 		p = &c.reg.r->patches[idx];
 		g = plan_reg_regions(&c.reg, (size_t)idx);
+		{
+			uint64_t xplan = 0;
+
+			for (i = 0; g && i < p->nregions; i++)
+				if (g[i].kind == PLAN_REG_XFORM)
+					xplan = g[i].addr;
+			if (xplan && !c.plan) {
+				fprintf(stderr, "katana: revert: patch %u ('%s') transformed data: give its file (katana revert %s) so that katana knows the functions that may hold that data and the backward transforms\n",
+					p->seq, p->name, p->name);
+				fclose(s.f);
+				free(s.buf);
+				err = -PLAN_EREFUSED;
+				goto out;
+			}
+			fprintf(s.f, "set $k_xplan = 0x%" PRIx64 "\nset $k_heap = %d\n", xplan,
+				xplan && plan_xform_heap(c.plan));
+		}
 		fprintf(s.f, "set $k_index = %ld\nset $k_nsites = %u\n", idx, p->nsites);
 		fprintf(s.f, "define katana-release\n");
 		for (i = 0; g && i < p->nregions; i++)
@@ -822,6 +841,8 @@ static int verb_layout(uint64_t base, uint64_t stub)
 	}
 	err = plan_write_layout_gdb(c.plan, dir, s.f);
 	fprintf(s.f, "set $k_index = %zu\n", idx);
+	fprintf(s.f, "set $k_xplan = 0x%" PRIx64 "\nset $k_heap = %d\n", plan_xform_addr(c.plan),
+		plan_xform_heap(c.plan) && plan_xform_addr(c.plan));
 	fprintf(s.f, "define katana-registry-write\n  restore %s/registry-new.bin binary 0x%" PRIx64 "\nend\n",
 		dir, stub + KSTUB_REG_OFF);
 	fprintf(s.f, "define katana-registry-undo\n");
@@ -891,7 +912,7 @@ static int verb_frames(void)
 	size_t nb = 0, nr = 0, nrr = 0, i, k;
 	struct script s;
 	char *text = read_stream(stdin, NULL);
-	int err, verdict;
+	int err, verdict, alloc_thread = -1;
 	const char *label = "revert";
 
 	if (!text)
@@ -927,6 +948,18 @@ static int verb_frames(void)
 		err = plan_reg_revert_ranges(&c.reg, (size_t)idx, &rr, &nrr);
 		if (err)
 			goto out;
+		/* with the PO: also what it says must not run (functions that
+		 * hold transformed data, the allocator) */
+		for (i = 0; c.plan && i < plan_nunsafe(c.plan); i++) {
+			struct plan_range *nv = realloc(rr, (nrr + 1) * sizeof(*rr));
+
+			if (!nv) {
+				err = -ENOMEM;
+				goto out;
+			}
+			rr = nv;
+			rr[nrr++] = *plan_unsafe_range(c.plan, i);
+		}
 		verdict = plan_frames_check(label, rr, nrr, text, &b, &nb, &rets, &nr);
 	} else {
 		verdict = plan_check_frames(c.plan, text, &b, &nb, &rets, &nr);
@@ -952,6 +985,20 @@ static int verb_frames(void)
 		if (code_addr(&c, rets[i]))
 			rets[k++] = rets[i];
 	nr = k;
+	/* heap objects are allocated on a thread parked in a system call */
+	{
+		int at = c.plan && plan_xform_heap(c.plan) ? plan_alloc_thread(c.plan, text) : 0;
+
+		if (c.plan && plan_xform_heap(c.plan) && (c.a.op == OP_APPLY || c.a.op == OP_REVERT)) {
+			fprintf(s.f, "set $k_alloc_thread = %d\n", at);
+			if (!at)
+				nb++;	/* wait for one: a blocker without a frame */
+		}
+		if (c.a.op == OP_UNSAFE && c.plan && plan_xform_heap(c.plan))
+			printf("  %s\n", at ? "a thread is parked in a system call: heap objects can be allocated" :
+			       "no thread is parked in a system call of the allocator's library: heap objects cannot be allocated now");
+		alloc_thread = at;
+	}
 	fprintf(s.f, "set $k_blocked = %zu\nset $k_nwait = %zu\n", nb, nr);
 	fprintf(s.f, "define katana-wait-breaks\n");
 	for (i = 0; i < nr; i++)
@@ -962,10 +1009,12 @@ static int verb_frames(void)
 	if (!err && nb) {
 		FILE *f = open_memstream(&s.buf, &s.len);
 
-		for (i = 0; f && i < nb; i++)
+		for (i = 0; f && b && i < nb && b[i].func; i++)
 			fprintf(f, "katana:   thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
 				b[i].thread, b[i].level, b[i].pc, b[i].func,
 				b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
+		if (f && alloc_thread == 0)
+			fprintf(f, "katana:   no thread is parked in a system call of the allocator's library: the transform needs one to call the program's malloc on\n");
 		if (f && !fclose(f)) {
 			write_file("blockers.txt", s.buf, s.len);
 			free(s.buf);
@@ -996,7 +1045,7 @@ static int verb_done(long result)
 	uint64_t t = now_ns(), t0 = mark_get("t-start"), ta = mark_get("t-attach");
 	uint64_t tl = mark_get("t-launch"), mem = 0;
 	uint64_t el = t - (ta ? ta : t0), ran = mark_get("t-ran");
-	char stopped[32], total[32];
+	char stopped[32], total[32], data[512] = "";
 	size_t i;
 	int err = args_load(&c.a);
 
@@ -1004,15 +1053,24 @@ static int verb_done(long result)
 		return err;
 	ms(stopped, sizeof(stopped), ran < el ? el - ran : 0);
 	ms(total, sizeof(total), t - (tl ? tl : ta ? ta : t0));
-	if (c.a.op == OP_REVERT) {
-		printf("katana: reverted: original code restored, patch memory released; target stopped %s, total %s\n",
-		       stopped, total);
-		return 0;
-	}
-	err = setup(&c, ST_LAYOUT);
+	err = setup(&c, c.a.op == OP_REVERT ? ST_RESOLVED : ST_LAYOUT);
 	if (err) {
 		ctx_free(&c);
 		return err;
+	}
+	{
+		size_t len;
+		char *x = read_file("xplan.out", &len, 1);
+
+		if (x && c.plan)
+			plan_xform_result(c.plan, x, len, data, sizeof(data));
+		free(x);
+	}
+	if (c.a.op == OP_REVERT) {
+		printf("katana: reverted: original code restored%s%s%s, patch memory released; target stopped %s, total %s\n",
+		       *data ? ", data transformed back (" : "", data, *data ? ")" : "", stopped, total);
+		ctx_free(&c);
+		return 0;
 	}
 	for (i = 0; i < plan_nregions(c.plan); i++)
 		mem += plan_region(c.plan, i)->size;
@@ -1021,8 +1079,10 @@ static int verb_done(long result)
 	       plan_nsites(c.plan) == 1 ? "" : "s");
 	for (i = 0; i < plan_nsites(c.plan) && i < 4; i++)
 		printf("%s%s", i ? ", " : " (", plan_site_name(c.plan, i));
-	printf("%s, %" PRIu64 " KiB at 0x%" PRIx64 ", target stopped %s, total %s\n",
-	       plan_nsites(c.plan) > 4 ? ", ...)" : plan_nsites(c.plan) ? ")" : "",
+	printf("%s", plan_nsites(c.plan) > 4 ? ", ...)" : plan_nsites(c.plan) ? ")" : "");
+	if (*data)
+		printf(", data transformed (%s)", data);
+	printf(", %" PRIu64 " KiB at 0x%" PRIx64 ", target stopped %s, total %s\n",
 	       mem / 1024, plan_region(c.plan, 0) ? plan_region(c.plan, 0)->addr : 0, stopped, total);
 	(void)result;
 	ctx_free(&c);
@@ -1032,9 +1092,25 @@ static int verb_done(long result)
 /* ------------------------------------------------------------ report */
 /* Why a command failed on the GDB side ($k_err, see katana-report).  The
  * helper prints it so that it reaches the standalone command's caller too. */
+/* Why the stub's transform failed, from the plan's header GDB dumped. */
+static int xform_failure(char *line, size_t n)
+{
+	struct ctx c = { 0 };
+	size_t len;
+	char *x = read_file("xplan.out", &len, 1);
+	int r = 0;
+
+	if (x && !args_load(&c.a) && !setup(&c, c.a.op == OP_REVERT ? ST_RESOLVED : ST_LAYOUT) &&
+	    c.plan)
+		r = plan_xform_result(c.plan, x, len, line, n) == 1;
+	free(x);
+	ctx_free(&c);
+	return r;
+}
+
 static int verb_report(long code, long stage, long val, long wait_ms)
 {
-	char *b;
+	char *b, line[512];
 
 	switch (code) {
 	case 1:
@@ -1060,6 +1136,11 @@ static int verb_report(long code, long stage, long val, long wait_ms)
 			wait_ms / 1000.0);
 		return KATANA_EXIT_REFUSED;
 	case 6:
+		if (val == -EINVAL && xform_failure(line, sizeof(line))) {
+			fprintf(stderr, "katana: the data transform failed: %s; nothing was changed (the objects it had built were freed)\n",
+				line);
+			return KATANA_EXIT_REFUSED;
+		}
 		fprintf(stderr, "katana: the stub refused the switch (%s); nothing was changed\n",
 			strerror((int)-val));
 		break;

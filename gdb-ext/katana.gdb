@@ -191,6 +191,8 @@ set $k_map_size = @KSTUB_MAP_SIZE@
 set $k_code_size = @KSTUB_CODE_SIZE@
 set $k_req_off = @KSTUB_REQ_OFF@
 set $k_scratch_off = @KSTUB_SCRATCH_OFF@
+set $k_xplan_size = @KSTUB_XPLAN_SIZE@
+set $k_req_xplan_off = @KSTUB_REQ_XPLAN_OFF@
 
 # ------------------------------------------------------------------ session
 # Every katana command works in /tmp/katana-gdb-N, N = GDB's pid.  GDB
@@ -310,6 +312,10 @@ define katana-op
   set $k_err_no = 0
   set $k_helper_failed = 0
   set $k_stub_result = 0
+  set $k_xplan = 0
+  set $k_heap = 0
+  set $k_alloc_thread = 0
+  set $k_thread0 = 0
   set $k_exit = 1
   set $k_sv_lock0 = $_gdb_setting_str("scheduler-locking")
   set $k_quiet = 0
@@ -425,7 +431,9 @@ define katana-apply-body
   set $k_stage = 6
   katana-safe-point
   set $k_stage = 7
+  katana-alloc-thread
   katana-stub-call 1 $k_index
+  katana-back-thread
   if $k_stub_result != 0
     set $k_err = 6
     katana-fail
@@ -456,7 +464,9 @@ define katana-revert-body
   set $k_stage = 6
   katana-safe-point
   set $k_stage = 7
+  katana-alloc-thread
   katana-stub-call 2 $k_index
+  katana-back-thread
   if $k_stub_result != 0
     set $k_err = 6
     katana-fail
@@ -546,6 +556,7 @@ Internal: one line per frame for the safe-point check.
 end
 
 define katana-frames-1
+  printf "katana-thread %d 0x%lx %ld\n", $_thread, $pc, $orig_rax
   set $katana_lvl = 0
   frame apply all -q -s katana-frame-1
 end
@@ -681,6 +692,35 @@ document katana-timer-disarm
 Internal: delete the wait's timers (a pending signal of them goes too).
 end
 
+# ------------------------------------------------------------------ threads
+# A transform that allocates heap objects calls the program's malloc from
+# the stub: on a thread parked in a system call of libc (vector registers
+# dead), which the last stack walk found ($k_alloc_thread).  The selected
+# thread is put back after the stub call.
+define katana-alloc-thread
+  set $k_thread0 = $_thread
+  if $k_heap && $k_alloc_thread > 0 && $k_alloc_thread != $_thread
+    katana-quiet
+    eval "thread %d", $k_alloc_thread
+    katana-loud
+  end
+end
+document katana-alloc-thread
+Internal: select the thread the stub allocates on.
+end
+
+define katana-back-thread
+  if $k_thread0 > 0 && $_thread != $k_thread0
+    katana-quiet
+    eval "thread %d", $k_thread0
+    katana-loud
+  end
+  set $k_thread0 = 0
+end
+document katana-back-thread
+Internal: select again the thread that was selected before the stub call.
+end
+
 # ------------------------------------------------------------------ stub call
 # katana-stub-call OP INDEX: run the stub on this thread without an inferior
 # call.  The request holds the thread's own rip/rsp/rdi/orig_rax (the stub
@@ -699,6 +739,7 @@ define katana-stub-call
   set {unsigned long}($k_req + 56) = $rsp
   set {unsigned long}($k_req + 64) = $rdi
   set {long}($k_req + 72) = $orig_rax
+  set {unsigned long}($k_req + $k_req_xplan_off) = $k_xplan
   set $k_cv_rax = $rax
   set $k_cv_rbx = $rbx
   set $k_cv_rcx = $rcx
@@ -753,6 +794,12 @@ define katana-stub-call
   katana-set-reg orig_rax $k_cv_orig_rax
   katana-restore-scheduler-locking
   set $k_stub_result = {long}($k_req + 32)
+  # what the transform did (or why it failed), for the summary or report
+  if $k_xplan
+    katana-quiet
+    eval "dump binary memory /tmp/katana-gdb-%d/xplan.out 0x%lx 0x%lx", $k_session, $k_xplan, $k_xplan + $k_xplan_size
+    katana-loud
+  end
   if $k_stub_ok == 0
     # a fault in the stub: drop the signal rather than let it kill the target
     queue-signal 0
@@ -784,6 +831,7 @@ end
 # ------------------------------------------------------------------ undo
 # Before the commit everything katana did is taken back, in reverse.
 define katana-undo
+  katana-back-thread
   if $k_urg
     katana-quiet
     handle SIGURG nostop noprint pass

@@ -356,7 +356,7 @@ void plan_close(struct plan *p)
 	free(p->func_room);
 	free(p->func_read);
 	free(p->syms);
-	for (i = 1; i < 5; i++)
+	for (i = 1; i < PLAN_NREG; i++)
 		free(p->reg_bytes[i]);
 	for (i = 0; i < p->nsites; i++)
 		free(p->site_names[i]);
@@ -652,6 +652,11 @@ static int check_dumps(struct plan *p, const struct plan_dump *d, size_t n)
 	return 0;
 }
 
+void plan_for_revert(struct plan *p)
+{
+	p->applied = true;
+}
+
 int plan_verify(struct plan *p, const struct plan_dump *d, size_t n)
 {
 	size_t i, nf = po_nfuncs(p->po);
@@ -675,7 +680,7 @@ int plan_verify(struct plan *p, const struct plan_dump *d, size_t n)
 			return -PLAN_EWRONG_TARGET;
 		}
 	}
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < nf && !p->applied; i++) {
 		const struct po_func *f = po_func(p->po, i);
 		const struct plan_dump *b;
 		uint64_t cs;
@@ -834,7 +839,7 @@ int plan_alloc_hints(const struct plan *p, uint64_t *size, uint64_t *hints,
 	struct hint *h;
 	size_t i, nh = 0, k;
 
-	for (i = 1; i < 5; i++)
+	for (i = 1; i < PLAN_NREG; i++)
 		sz += p->reg_size[i];
 	*size = sz;
 	*n = 0;

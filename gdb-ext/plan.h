@@ -37,13 +37,15 @@
  * gdbserver): rows "START END SIZE OFFSET PERMS [OBJFILE]" in hex (GDB 12 and
  * older print no PERMS column: accepted).  Other lines are ignored.
  *
- * Frames: each line "katana-frame THREAD LEVEL PC", printed by
+ * Frames: each line "katana-frame THREAD LEVEL PC", and per thread one
+ * "katana-thread THREAD PC ORIG_RAX", printed by
  *
  *	define katana-frame-1
  *	  printf "katana-frame %d %d 0x%lx\n", $_thread, $katana_lvl, $pc
  *	  set $katana_lvl = $katana_lvl + 1
  *	end
  *	define katana-frames-1
+ *	  printf "katana-thread %d 0x%lx %ld\n", $_thread, $pc, $orig_rax
  *	  set $katana_lvl = 0
  *	  frame apply all -q -s katana-frame-1
  *	end
@@ -129,6 +131,10 @@ int plan_reads(struct plan *p, const struct plan_read **reads, size_t *n);
  * when a replaced function is too short for a jump. */
 int plan_verify(struct plan *p, const struct plan_dump *dumps, size_t n);
 
+/* The patch is applied already (revert): plan_verify checks the build-id
+ * only, the old functions start with jumps now.  Before plan_reads. */
+void plan_for_revert(struct plan *p);
+
 /* Resolve every UNDEF symbol of the PO (needs the same dumps for IFUNCs).
  * plan_sym_addr() then gives the address (TLS: the TP offset). */
 int plan_resolve(struct plan *p, const struct plan_dump *dumps, size_t n);
@@ -145,6 +151,7 @@ int plan_alloc_hints(const struct plan *p, uint64_t *size, uint64_t *hints,
 /* ------------------------------------------------------- layout */
 enum plan_region_kind {		/* = kstub_region.kind */
 	PLAN_REG_TEXT = 1, PLAN_REG_RODATA = 2, PLAN_REG_DATA = 3, PLAN_REG_GOT = 4,
+	PLAN_REG_XFORM = 5,		/* the transform plan (struct kstub_xplan) */
 };
 struct plan_region {
 	enum plan_region_kind kind;
@@ -171,6 +178,19 @@ const char *plan_site_name(const struct plan *p, size_t i);
 /* Address given to a PO section (".text.new", ...), 0 if absent. */
 uint64_t plan_section_addr(const struct plan *p, const char *name);
 
+/* ------------------------------------------------------- data transforms */
+/* Address of the transform plan (struct kstub_xplan) in the patch memory,
+ * 0 if the patch transforms no data.  After plan_relocate. */
+uint64_t plan_xform_addr(const struct plan *p);
+/* Does the transform allocate heap objects with the program's malloc?  The
+ * stub must then run on a thread parked in a system call of libc while no
+ * thread is inside the allocator (doc/apply-design.md). */
+int plan_xform_heap(const struct plan *p);
+/* One line on what the stub's transform did, from the plan's header as GDB
+ * dumps it after the call (sizeof(struct kstub_xplan) bytes).  0 success,
+ * 1 a failure described, <0 error. */
+int plan_xform_result(const struct plan *p, const void *bytes, size_t len, char *buf, size_t n);
+
 /* ------------------------------------------------------- safe point */
 /* Unsafe ranges: each unsafe function [addr, addr+size) and every byte a
  * site overwrites.  Available after plan_resolve (sites after relocate). */
@@ -192,6 +212,14 @@ int plan_check_frames(struct plan *p, const char *text,
 		      uint64_t **rets, size_t *nrets);
 /* The GDB user commands that print the frames text. */
 const char *plan_frames_gdb(void);
+
+/* A thread the stub can call the program's allocator on (plan_xform_heap):
+ * one GDB stopped inside a system call (orig_rax >= 0) whose pc lies in the
+ * code of the object that defines the allocator (libc), so that its vector
+ * registers are dead (a system call wrapper was called).  From the lines
+ * "katana-thread THREAD PC ORIG_RAX" of the frames text.  The thread
+ * number, or 0 if none. */
+int plan_alloc_thread(const struct plan *p, const char *text);
 
 /* Generic form: frames against any list of ranges (revert checks the
  * ranges of a registry record, not of a plan).  label names the object in

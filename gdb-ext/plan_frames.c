@@ -13,6 +13,7 @@ static const char frames_gdb[] =
 "  set $katana_lvl = $katana_lvl + 1\n"
 "end\n"
 "define katana-frames-1\n"
+"  printf \"katana-thread %d 0x%lx %ld\\n\", $_thread, $pc, $orig_rax\n"
 "  set $katana_lvl = 0\n"
 "  frame apply all -q -s katana-frame-1\n"
 "end\n";
@@ -40,6 +41,27 @@ static const struct plan_range *unsafe_at(const struct rset *p, uint64_t pc)
 		if (pc >= p->v[i].start && pc < p->v[i].end)
 			return &p->v[i];
 	return NULL;
+}
+
+int plan_alloc_thread(const struct plan *p, const char *text)
+{
+	const struct plan_obj *lib;
+	const char *line = text;
+
+	if (!p->info->alloc_sym || !(lib = p->syms[p->info->alloc_sym].obj))
+		return 0;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		int t, used = 0;
+		uint64_t pc;
+		long long orig;
+
+		if (sscanf(line, " katana-thread %d %" SCNx64 " %lld%n", &t, &pc, &orig, &used) == 3 &&
+		    used && t > 0 && orig >= 0 && pc >= lib->text_lo && pc < lib->text_hi)
+			return t;
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
 }
 
 int plan_check_frames(struct plan *p, const char *text,

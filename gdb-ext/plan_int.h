@@ -10,6 +10,7 @@
 
 #define PLAN_PAGE 4096ULL
 #define PLAN_VENEER_SIZE 16	/* 14 bytes of jmp *0(%rip) + abs64, padded */
+#define PLAN_NREG 6		/* region kinds 1..5, index 0 unused */
 
 struct plan_maps {
 	size_t n;
@@ -47,6 +48,7 @@ struct plan_sym {		/* per PO symbol */
 
 struct plan {
 	enum plan_state state;
+	bool applied;			/* plan_for_revert: the patch is in already */
 	char *po_path, *po_name;	/* po_name: basename, for messages */
 	struct po *po;
 	const struct po_info *info;
@@ -69,14 +71,16 @@ struct plan {
 
 	/* sizes known at open, used for hints and layout */
 	uint64_t sec_off[PO_SEC_NFIXED];	/* offset in its region */
-	uint64_t reg_len[5];		/* bytes used per region kind 1..4 */
-	uint64_t reg_size[5];		/* page multiple */
+	uint64_t reg_len[PLAN_NREG];	/* bytes used per region kind 1..5 */
+	uint64_t reg_size[PLAN_NREG];	/* page multiple */
 	size_t ngot, nveneer_max, nveneer;
 
 	uint64_t base;
-	uint64_t reg_addr[5];
-	uint8_t *reg_bytes[5];
-	struct plan_region regions[4];
+	uint64_t reg_addr[PLAN_NREG];
+	uint8_t *reg_bytes[PLAN_NREG];
+	struct plan_region regions[PLAN_NREG - 1];
+	uint64_t xplan_off[4];		/* offsets in the xform region: types, roots,
+					 * ptrs, names; programs follow */
 	size_t nregions;
 
 	struct kstub_site *sites;
@@ -95,6 +99,11 @@ char *plan_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* plan_reloc.c */
 int plan_layout_sizes(struct plan *p);
+uint64_t plan_sec_addr(const struct plan *p, int sec);	/* 0 if absent */
+
+/* plan_xform.c: the transform plan (struct kstub_xplan) in region 5 */
+uint64_t plan_xform_size(const struct plan *p);
+int plan_xform_build(struct plan *p);
 
 /* plan_elf.c */
 int plan_obj_load(struct plan *p, struct plan_obj *o);

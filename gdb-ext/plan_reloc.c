@@ -86,12 +86,13 @@ int plan_layout_sizes(struct plan *p)
 	/* veneers are only used when needed, but their room is reserved so
 	 * the size is known before the base is */
 	p->reg_len[PLAN_REG_GOT] = p->ngot * 8 + p->nveneer_max * PLAN_VENEER_SIZE;
-	for (k = 1; k < 5; k++)
+	p->reg_len[PLAN_REG_XFORM] = plan_xform_size(p);
+	for (k = 1; k < PLAN_NREG; k++)
 		p->reg_size[k] = align_up(p->reg_len[k], PLAN_PAGE);
 	return 0;
 }
 
-static uint64_t sec_addr(const struct plan *p, int sec)
+uint64_t plan_sec_addr(const struct plan *p, int sec)
 {
 	int k = sec_region(sec);
 
@@ -106,7 +107,7 @@ uint64_t plan_section_addr(const struct plan *p, const char *name)
 		return 0;
 	for (sec = PO_SEC_TEXT; sec <= PO_SEC_BSS; sec++)
 		if (!strcmp(po_sec_name(sec), name))
-			return sec_addr(p, sec);
+			return plan_sec_addr(p, sec);
 	return 0;
 }
 
@@ -121,7 +122,7 @@ static int reloc_one(struct plan *p, const struct po_section *s, int sec,
 	const struct po_symbol *ps = po_symbol(p->po, r->sym);
 	struct plan_sym *ys = &p->syms[r->sym];
 	uint8_t *field = p->reg_bytes[sec_region(sec)] + p->sec_off[sec] + r->offset;
-	uint64_t P = sec_addr(p, sec) + r->offset, S, G = 0;
+	uint64_t P = plan_sec_addr(p, sec) + r->offset, S, G = 0;
 	uint64_t got0 = p->reg_addr[PLAN_REG_GOT];
 	int64_t A = r->addend, v;
 	bool tls;
@@ -131,7 +132,7 @@ static int reloc_one(struct plan *p, const struct po_section *s, int sec,
 		S = ys->addr;
 		tls = ys->tls;
 	} else if (ps->sec >= PO_SEC_TEXT && ps->sec <= PO_SEC_BSS) {
-		S = sec_addr(p, ps->sec) + (ps->stt == STT_SECTION ? 0 : ps->value);
+		S = plan_sec_addr(p, ps->sec) + (ps->stt == STT_SECTION ? 0 : ps->value);
 		tls = false;
 	} else {
 		plan_msg(PLAN_ERROR, "plan: '%s': sec '%s': relo #%zu: symbol '%s' is not in code or data\n",
@@ -215,7 +216,7 @@ overflow:
 static int make_sites(struct plan *p)
 {
 	size_t i, nf = po_nfuncs(p->po);
-	uint64_t text = sec_addr(p, PO_SEC_TEXT);
+	uint64_t text = plan_sec_addr(p, PO_SEC_TEXT);
 
 	p->sites = calloc(nf ? nf : 1, sizeof(*p->sites));
 	p->site_names = calloc(nf ? nf : 1, sizeof(*p->site_names));
@@ -269,9 +270,10 @@ static int make_sites(struct plan *p)
 
 int plan_relocate(struct plan *p, uint64_t base)
 {
-	static const char *const names[5] = { "", "text", "rodata", "data", "got" };
-	static const uint32_t prots[5] = { 0, PROT_READ | PROT_EXEC, PROT_READ,
-					   PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC };
+	static const char *const names[PLAN_NREG] = { "", "text", "rodata", "data", "got", "xform" };
+	static const uint32_t prots[PLAN_NREG] = { 0, PROT_READ | PROT_EXEC, PROT_READ,
+						   PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
+						   PROT_READ | PROT_WRITE };
 	uint64_t a = base;
 	int sec, k, err;
 	size_t i;
@@ -284,7 +286,7 @@ int plan_relocate(struct plan *p, uint64_t base)
 		return -EINVAL;
 	}
 	p->base = base;
-	for (k = 1; k < 5; k++) {
+	for (k = 1; k < PLAN_NREG; k++) {
 		p->reg_addr[k] = p->reg_size[k] ? a : 0;
 		a += p->reg_size[k];
 		p->reg_bytes[k] = calloc(1, p->reg_len[k] ? p->reg_len[k] : 1);
@@ -307,9 +309,11 @@ int plan_relocate(struct plan *p, uint64_t base)
 		}
 	}
 	err = make_sites(p);
+	if (!err && p->reg_len[PLAN_REG_XFORM])
+		err = plan_xform_build(p);
 	if (err)
 		return err;
-	for (k = 1; k < 5; k++) {
+	for (k = 1; k < PLAN_NREG; k++) {
 		if (!p->reg_size[k])
 			continue;
 		p->regions[p->nregions++] = (struct plan_region){
@@ -384,7 +388,7 @@ out:
 
 int plan_write_blobs(const struct plan *p, const char *dir)
 {
-	struct kstub_region kr[4];
+	struct kstub_region kr[PLAN_NREG - 1];
 	size_t i;
 	char name[32];
 	int err = 0;
@@ -452,7 +456,7 @@ int plan_write_layout_gdb(const struct plan *p, const char *dir, FILE *f)
 	fprintf(f, "define katana-load-symbols\n  add-symbol-file %s", p->po_path);
 	for (sec = PO_SEC_TEXT; sec <= PO_SEC_BSS; sec++)
 		if (po_section(p->po, sec))
-			fprintf(f, " -s %s 0x%" PRIx64, po_sec_name(sec), sec_addr(p, sec));
+			fprintf(f, " -s %s 0x%" PRIx64, po_sec_name(sec), plan_sec_addr(p, sec));
 	fprintf(f, "\nend\n");
 	return ferror(f) ? -EIO : 0;
 }

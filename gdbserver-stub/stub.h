@@ -204,7 +204,11 @@ _Static_assert(sizeof(struct kstub_request) <= 0x100, "kstub_request fits its ar
 _Static_assert(sizeof(struct kstub_xtype) == 48, "kstub_xtype layout");
 _Static_assert(sizeof(struct kstub_xroot) == 32, "kstub_xroot layout");
 _Static_assert(sizeof(struct kstub_xptr) == 24, "kstub_xptr layout");
-_Static_assert(sizeof(struct kstub_xplan) == 168, "kstub_xplan layout");
+#define KSTUB_XPLAN_SIZE 168		/* sizeof(struct kstub_xplan), for GDB's dump */
+#define KSTUB_REQ_XPLAN_OFF 80		/* offsetof(struct kstub_request, xplan) */
+_Static_assert(sizeof(struct kstub_xplan) == KSTUB_XPLAN_SIZE, "kstub_xplan layout");
+_Static_assert(__builtin_offsetof(struct kstub_request, xplan) == KSTUB_REQ_XPLAN_OFF,
+	       "kstub_request layout");
 _Static_assert(KSTUB_REG_OFF + sizeof(struct kstub_registry) <= KSTUB_REQ_OFF,
 	       "registry fits before the request");
 
