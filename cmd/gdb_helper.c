@@ -748,6 +748,11 @@ static int verb_verify(void)
 			for (i = 0; g && i < p->nregions; i++)
 				if (g[i].kind == PLAN_REG_XFORM)
 					xplan = g[i].addr;
+			if (xplan && c.plan && (err = plan_xform_revert_check(c.plan))) {
+				fclose(s.f);
+				free(s.buf);
+				goto out;
+			}
 			if (xplan && !c.plan) {
 				fprintf(stderr, "katana: revert: patch %u ('%s') transformed data: give its file (katana revert %s) so that katana knows the functions that may hold that data and the backward transforms\n",
 					p->seq, p->name, p->name);

@@ -415,6 +415,10 @@ static void show_xtypes_text(const struct po *p)
 		if (t->back) {
 			puts("    backward:");
 			show_program(p, t->back, t->back_len, 0);
+		} else if (*t->back_why) {
+			fputs("    no way back: ", stdout);
+			clean_puts(t->back_why);
+			putchar('\n');
 		}
 	}
 	if (po_nptrs(p)) {
@@ -577,6 +581,8 @@ static void show_json(const struct po *p, const char *path)
 			show_program(p, t->back, t->back_len, 1);
 		else
 			fputs("null", stdout);
+		fputs(",\"back_why\":", stdout);
+		json_str(t->back_why);
 		putchar('}');
 	}
 	fputs("],\"ptrs\":[", stdout);

@@ -190,6 +190,9 @@ int plan_xform_heap(const struct plan *p);
  * dumps it after the call (sizeof(struct kstub_xplan) bytes).  0 success,
  * 1 a failure described, <0 error. */
 int plan_xform_result(const struct plan *p, const void *bytes, size_t len, char *buf, size_t n);
+/* Can every transform of the patch be undone?  -PLAN_EREFUSED with one
+ * message naming the variable and why not. */
+int plan_xform_revert_check(const struct plan *p);
 
 /* ------------------------------------------------------- safe point */
 /* Unsafe ranges: each unsafe function [addr, addr+size) and every byte a

@@ -209,6 +209,24 @@ int plan_xform_heap(const struct plan *p)
 	return p->info->alloc_sym != 0;
 }
 
+int plan_xform_revert_check(const struct plan *p)
+{
+	for (size_t i = 0; i < po_nvars(p->po); i++) {
+		const struct po_var *v = po_var(p->po, i);
+		const struct po_xtype *t;
+
+		if (!is_root(v))
+			continue;
+		t = po_xtype(p->po, v->xtype - 1);
+		if (!t->back) {
+			plan_msg(PLAN_ERROR, "plan: '%s': var '%s' (%s): its transform cannot be undone%s%s; the patch stays\n",
+				 p->po_name, v->name, t->name, *t->back_why ? ": " : "", t->back_why);
+			return -PLAN_EREFUSED;
+		}
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ results */
 static const char *fail_what(int64_t code)
 {
@@ -237,11 +255,28 @@ int plan_xform_result(const struct plan *p, const void *bytes, size_t len, char 
 	}
 	memcpy(&x, bytes, sizeof(x));
 	if (!x.fail_code) {
-		double mib = x.bytes / 1048576.0;
+		size_t k = 0, shown = 0;
+		int m;
 
-		snprintf(buf, n, "%" PRIu64 " heap object%s (%.*f MiB) built, %" PRIu64 " pointer%s re-pointed, %.1f ms in the process",
-			 x.objects, x.objects == 1 ? "" : "s", mib < 10 ? 1 : 0, mib, x.writes,
-			 x.writes == 1 ? "" : "s", x.ns / 1e6);
+		m = snprintf(buf, n, "%zu variable%s (", nroots(p), nroots(p) == 1 ? "" : "s");
+		for (size_t i = 0; i < po_nvars(p->po) && m > 0 && (size_t)m < n; i++) {
+			const struct po_var *v = po_var(p->po, i);
+
+			if (!is_root(v))
+				continue;
+			if (shown++ < 3)
+				m += snprintf(buf + m, n - (size_t)m, "%s%s", k++ ? ", " : "", v->name);
+		}
+		if (m > 0 && (size_t)m < n)
+			m += snprintf(buf + m, n - (size_t)m, "%s)", shown > 3 ? ", ..." : "");
+		if (x.objects && m > 0 && (size_t)m < n)
+			m += snprintf(buf + m, n - (size_t)m, ", %" PRIu64 " heap object%s (%" PRIu64 " KiB) built",
+				      x.objects, x.objects == 1 ? "" : "s", (x.bytes + 1023) / 1024);
+		if (x.writes && m > 0 && (size_t)m < n)
+			m += snprintf(buf + m, n - (size_t)m, ", %" PRIu64 " pointer%s re-pointed",
+				      x.writes, x.writes == 1 ? "" : "s");
+		if (m > 0 && (size_t)m < n)
+			snprintf(buf + m, n - (size_t)m, ", %.1f ms in the process", x.ns / 1e6);
 		return 0;
 	}
 	for (size_t i = 0; i < po_nvars(p->po); i++) {

@@ -1798,6 +1798,7 @@ int xf_write_types(struct xf *x, struct po_writer *w)
 			.old_size = p->o ? p->o->size : 0, .new_size = p->n ? p->n->size : 0,
 			.fwd = p->fwd.d, .fwd_len = p->fwd.len,
 			.back = p->back.len ? p->back.d : NULL, .back_len = p->back.len,
+			.back_why = p->back_why,
 		};
 		int r;
 

@@ -176,7 +176,7 @@ struct po_disk_xtype {
 	uint64_t old_size;
 	uint64_t new_size;
 	uint32_t diff;		/* str: what changed, one line for viewers */
-	uint32_t reserved;
+	uint32_t back_why;	/* str: why there is no backward program ("" if there is) */
 };
 
 enum {
@@ -302,6 +302,7 @@ size_t po_writer_nvars(const struct po_writer *w);
 struct po_xtype_info {
 	const char *name;
 	const char *diff;	/* may be NULL */
+	const char *back_why;	/* may be NULL: why back is NULL */
 	uint32_t flags;		/* PO_XT_* */
 	uint64_t old_size, new_size;
 	const uint8_t *fwd;
@@ -379,6 +380,7 @@ struct po_var {
 
 struct po_xtype {
 	const char *name, *diff;	/* diff may be "" */
+	const char *back_why;		/* "" unless back is NULL */
 	uint32_t flags;
 	uint64_t old_size, new_size;
 	const uint8_t *fwd, *back;	/* back NULL when it cannot be undone */

@@ -680,14 +680,13 @@ static int read_xtypes(struct po *p)
 
 		memcpy(&d, base + k * sizeof(d), sizeof(d));
 		snprintf(what, sizeof(what), "section '" PO_SN_XTYPES "': entry %zu", k);
-		if ((err = kstr(p, d.name, &t->name, what)) || (err = kstr(p, d.diff, &t->diff, what)))
+		if ((err = kstr(p, d.name, &t->name, what)) || (err = kstr(p, d.diff, &t->diff, what)) ||
+		    (err = kstr(p, d.back_why, &t->back_why, what)))
 			return err;
 		if (!*t->name)
 			return bad(p, "%s: type without a name", what);
 		if (d.flags & ~known)
 			return bad(p, "%s: unknown flags 0x%x", what, d.flags & ~known);
-		if (d.reserved)
-			return bad(p, "%s: reserved field is %u, must be 0", what, d.reserved);
 		if (!d.fwd_len || d.fwd_off > code_len || d.fwd_len > code_len - d.fwd_off ||
 		    d.back_off > code_len || d.back_len > code_len - d.back_off)
 			return bad(p, "%s: programs %u+%u and %u+%u outside '" PO_SN_XFORM "' (%zu bytes)",

@@ -210,7 +210,7 @@ struct wvar {
 };
 
 struct wxtype {
-	char *name, *diff;
+	char *name, *diff, *back_why;
 	uint32_t flags;
 	uint64_t old_size, new_size;
 	uint8_t *fwd, *back;
@@ -327,6 +327,7 @@ void po_writer_free(struct po_writer *w)
 	for (size_t i = 0; i < w->nxtypes; i++) {
 		free(w->xtypes[i].name);
 		free(w->xtypes[i].diff);
+		free(w->xtypes[i].back_why);
 		free(w->xtypes[i].fwd);
 		free(w->xtypes[i].back);
 	}
@@ -797,11 +798,13 @@ int po_writer_xtype(struct po_writer *w, const struct po_xtype_info *t)
 	memset(d, 0, sizeof(*d));
 	d->name = strdup(t->name);
 	d->diff = dup_or_empty(t->diff);
+	d->back_why = dup_or_empty(t->back_len ? NULL : t->back_why);
 	d->fwd = dup_bytes(t->fwd, t->fwd_len);
 	d->back = t->back_len ? dup_bytes(t->back, t->back_len) : NULL;
-	if (!d->name || !d->diff || !d->fwd || (t->back_len && !d->back)) {
+	if (!d->name || !d->diff || !d->back_why || !d->fwd || (t->back_len && !d->back)) {
 		free(d->name);
 		free(d->diff);
+		free(d->back_why);
 		free(d->fwd);
 		free(d->back);
 		return -ENOMEM;
@@ -1047,7 +1050,8 @@ static int check_xtypes(struct wctx *c)
 	if (!t)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->nxtypes; i++) {
-		t[i] = (struct po_xtype){ w->xtypes[i].name, w->xtypes[i].diff, w->xtypes[i].flags,
+		t[i] = (struct po_xtype){ w->xtypes[i].name, w->xtypes[i].diff, w->xtypes[i].back_why,
+					  w->xtypes[i].flags,
 					  w->xtypes[i].old_size, w->xtypes[i].new_size,
 					  w->xtypes[i].fwd, w->xtypes[i].back,
 					  w->xtypes[i].fwd_len, w->xtypes[i].back_len };
@@ -1161,6 +1165,7 @@ static int build_records(struct wctx *c)
 		if (c->xform.len > UINT32_MAX)
 			return -E2BIG;
 		if ((err = str(c, t->name, &d.name)) || (err = str(c, t->diff, &d.diff)) ||
+		    (err = str(c, t->back_why, &d.back_why)) ||
 		    (err = buf_add(&c->xtypes, &d, sizeof(d))))
 			return err;
 	}
