@@ -974,12 +974,17 @@ static int verb_frames(void)
 		goto out;
 	}
 	if (c.a.op == OP_UNSAFE) {
+		int at = plan_xform_heap(c.plan) ? plan_alloc_thread(c.plan, text) : -1;
+
+		if (at >= 0)
+			printf("  %s\n", at ? "a thread is parked in a system call: heap objects can be allocated" :
+			       "no thread is parked in a system call of the allocator's library: heap objects cannot be allocated now");
 		for (i = 0; i < nb; i++)
 			printf("  thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
 			       b[i].thread, b[i].level, b[i].pc, b[i].func,
 			       b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
 		printf("katana: %s: apply could %scommit now%s\n", basename(c.a.po),
-		       nb ? "not " : "", nb ? " (it would wait for these threads)" : "");
+		       nb || !at ? "not " : "", nb || !at ? " (it would wait)" : "");
 		goto out;
 	}
 	if (!script_begin(&s)) {
@@ -999,9 +1004,6 @@ static int verb_frames(void)
 			if (!at)
 				nb++;	/* wait for one: a blocker without a frame */
 		}
-		if (c.a.op == OP_UNSAFE && c.plan && plan_xform_heap(c.plan))
-			printf("  %s\n", at ? "a thread is parked in a system call: heap objects can be allocated" :
-			       "no thread is parked in a system call of the allocator's library: heap objects cannot be allocated now");
 		alloc_thread = at;
 	}
 	fprintf(s.f, "set $k_blocked = %zu\nset $k_nwait = %zu\n", nb, nr);
@@ -1014,7 +1016,7 @@ static int verb_frames(void)
 	if (!err && nb) {
 		FILE *f = open_memstream(&s.buf, &s.len);
 
-		for (i = 0; f && b && i < nb && b[i].func; i++)
+		for (i = 0; f && b && i < nb - (alloc_thread == 0); i++)
 			fprintf(f, "katana:   thread %d frame #%d (pc 0x%" PRIx64 ") is in %s%s%s%s\n",
 				b[i].thread, b[i].level, b[i].pc, b[i].func,
 				b[i].cu[0] ? " (" : "", b[i].cu, b[i].cu[0] ? ")" : "");
