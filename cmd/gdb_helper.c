@@ -1003,8 +1003,8 @@ static int verb_frames(void)
 			fprintf(s.f, "set $k_alloc_thread = %d\n", at);
 			if (!at)
 				nb++;	/* wait for one: a blocker without a frame */
+			alloc_thread = at;
 		}
-		alloc_thread = at;
 	}
 	fprintf(s.f, "set $k_blocked = %zu\nset $k_nwait = %zu\n", nb, nr);
 	fprintf(s.f, "define katana-wait-breaks\n");

@@ -549,6 +549,52 @@ int gd_named_gtype(struct gd_obj *g, enum gt_kind kind, const char *name, struct
 	return err < 0 ? err : *t != NULL;
 }
 
+struct vars {
+	gd_var_fn cb;
+	void *arg;
+	int ret;
+};
+
+static int var_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
+{
+	struct vars *v = arg;
+	const char *name = NULL;
+	Dwarf_Off toff = 0;
+	struct gtype *t = NULL;
+	int err = 0, r;
+
+	if (tag != DW_TAG_variable)
+		return 0;
+	gdr_die_name(g, d, &name);
+	if ((r = gdr_die_follow_ref(g, d, DW_AT_type, &toff, 0)) < 0)
+		return r;
+	if (r > 0 && !(t = build(g, toff, 0, &err)) && err < 0)
+		return err;
+	if ((v->ret = v->cb(v->arg, name ? name : "", t)) != 0)
+		return 1;
+	return 0;
+}
+
+int gd_each_var(struct gd_obj *g, gd_var_fn cb, void *arg)
+{
+	struct vars v = { cb, arg, 0 };
+	int r;
+
+	if (!g || !g->has_dwarf)
+		return 0;
+	for (size_t i = 0; i < g->ncus && !v.ret; i++) {
+		Dwarf_Die cu;
+
+		if ((r = gdr_die_at(g, g->cus[i].off, &cu)) < 0)
+			return r;
+		r = gdr_walk(g, cu, 0, var_cb, &v, 0);
+		dwarf_dealloc_die(cu);
+		if (r < 0)
+			return r;
+	}
+	return v.ret;
+}
+
 /* ------------------------------------------------------------ locals */
 struct locals {
 	gd_local_fn cb;

@@ -34,8 +34,15 @@ struct osec {
 	int po_id;
 };
 
+struct tmemo {			/* a type already written */
+	const struct gtype *t;
+	Dwarf_P_Die d;
+};
+
 struct gd_out {
 	char *patch_name;
+	struct tmemo *types;
+	size_t ntypes, ctypes;
 	Dwarf_P_Debug dbg;
 	Dwarf_P_Die cu;
 	int finished;
@@ -140,6 +147,7 @@ void gd_out_free(struct gd_out *o)
 		free(o->secs[i].data);
 	}
 	free(o->patch_name);
+	free(o->types);
 	free(o);
 }
 
@@ -305,17 +313,216 @@ int gd_out_func(struct gd_out *o, const char *name, const char *cu,
 	return 0;
 }
 
+/* ------------------------------------------------------------ types */
+static int die_under(struct gd_out *o, Dwarf_Tag tag, Dwarf_P_Die parent, Dwarf_P_Die *d)
+{
+	Dwarf_Error e = NULL;
+
+	if (dwarf_new_die_a(o->dbg, tag, parent ? parent : o->cu, NULL, NULL, NULL, d, &e) !=
+	    DW_DLV_OK)
+		return pfail(o, e, "cannot create DIE");
+	return 0;
+}
+
+static int add_ref(struct gd_out *o, Dwarf_P_Die d, Dwarf_Half at, Dwarf_P_Die to)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_P_Attribute a;
+
+	if (!to)
+		return 0;	/* void: no DW_AT_type */
+	if (dwarf_add_AT_reference_c(o->dbg, d, at, to, &a, &e) != DW_DLV_OK)
+		return pfail(o, e, "cannot add type reference");
+	return 0;
+}
+
+static int type_die(struct gd_out *o, const struct gtype *t, Dwarf_P_Die *out, int depth);
+
+static int members(struct gd_out *o, const struct gtype *t, Dwarf_P_Die d, int depth)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < t->nm; i++) {
+		const struct gt_member *m = &t->m[i];
+		Dwarf_P_Die md, mt;
+
+		r = die_under(o, DW_TAG_member, d, &md);
+		if (!r && *m->name)
+			r = add_str(o, md, DW_AT_name, m->name);
+		if (!r)
+			r = type_die(o, m->type, &mt, depth + 1);
+		if (!r)
+			r = add_ref(o, md, DW_AT_type, mt);
+		if (!r && m->bit_size) {
+			r = add_const(o, md, DW_AT_data_bit_offset, m->bit_pos);
+			if (!r)
+				r = add_const(o, md, DW_AT_bit_size, m->bit_size);
+		} else if (!r && t->kind == GT_STRUCT) {
+			r = add_const(o, md, DW_AT_data_member_location, m->off);
+		}
+	}
+	for (size_t i = 0; !r && i < t->ne; i++) {
+		Dwarf_P_Die ed;
+		Dwarf_P_Attribute a;
+		Dwarf_Error e = NULL;
+
+		r = die_under(o, DW_TAG_enumerator, d, &ed);
+		if (!r)
+			r = add_str(o, ed, DW_AT_name, t->e[i].name);
+		if (!r && dwarf_add_AT_signed_const_a(o->dbg, ed, DW_AT_const_value, t->e[i].value,
+						      &a, &e) != DW_DLV_OK)
+			r = pfail(o, e, "cannot add enumerator value");
+	}
+	return r;
+}
+
+/* The DIE of type t (a top-level DIE of the compile unit), written once. */
+static int type_die(struct gd_out *o, const struct gtype *t, Dwarf_P_Die *out, int depth)
+{
+	static const Dwarf_Tag tags[] = {
+		[GT_VOID] = DW_TAG_base_type, [GT_BASE] = DW_TAG_base_type,
+		[GT_PTR] = DW_TAG_pointer_type, [GT_ARRAY] = DW_TAG_array_type,
+		[GT_STRUCT] = DW_TAG_structure_type, [GT_UNION] = DW_TAG_union_type,
+		[GT_ENUM] = DW_TAG_enumeration_type, [GT_FUNC] = DW_TAG_subroutine_type,
+		[GT_DECL] = DW_TAG_structure_type, [GT_OTHER] = DW_TAG_base_type,
+	};
+	Dwarf_P_Die d, sub;
+	Dwarf_Tag tag;
+	int r;
+
+	*out = NULL;
+	if (!t || t->kind == GT_VOID)
+		return 0;
+	if (depth > 4 * 64)
+		return -ELOOP;
+	for (size_t i = 0; i < o->ntypes; i++)
+		if (o->types[i].t == t) {
+			*out = o->types[i].d;
+			return 0;
+		}
+	tag = tags[t->kind];
+	if (t->kind == GT_DECL)
+		tag = t->decl_kind == GT_UNION ? DW_TAG_union_type :
+		      t->decl_kind == GT_ENUM ? DW_TAG_enumeration_type : DW_TAG_structure_type;
+	if ((r = die_under(o, tag, NULL, &d)) < 0)
+		return r;
+	/* in the memo before what it refers to: pointers make cycles */
+	if (o->ntypes == o->ctypes) {
+		size_t nc = o->ctypes ? o->ctypes * 2 : 32;
+		struct tmemo *nm = realloc(o->types, nc * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		o->types = nm;
+		o->ctypes = nc;
+	}
+	o->types[o->ntypes++] = (struct tmemo){ t, d };
+	*out = d;
+	if (t->name && (r = add_str(o, d, DW_AT_name, t->name)) < 0)
+		return r;
+	switch (t->kind) {
+	case GT_BASE:
+	case GT_OTHER:
+		if (!t->name && (r = add_str(o, d, DW_AT_name, t->spell)) < 0)
+			return r;
+		r = add_const(o, d, DW_AT_byte_size, t->size);
+		if (!r)
+			r = add_const(o, d, DW_AT_encoding, t->kind == GT_BASE && t->encoding ?
+					t->encoding : DW_ATE_unsigned);
+		return r;
+	case GT_PTR:
+		r = add_const(o, d, DW_AT_byte_size, t->size ? t->size : 8);
+		if (!r)
+			r = type_die(o, t->target, &sub, depth + 1);
+		return r ? r : add_ref(o, d, DW_AT_type, sub);
+	case GT_ARRAY:
+		r = type_die(o, t->target, &sub, depth + 1);
+		if (!r)
+			r = add_ref(o, d, DW_AT_type, sub);
+		if (!r) {
+			Dwarf_P_Die sr;
+
+			r = die_under(o, DW_TAG_subrange_type, d, &sr);
+			if (!r && t->count)
+				r = add_const(o, sr, DW_AT_count, t->count);
+		}
+		return r;
+	case GT_STRUCT:
+	case GT_UNION:
+	case GT_ENUM:
+		r = add_const(o, d, DW_AT_byte_size, t->size);
+		if (!r && t->kind == GT_ENUM)
+			r = add_const(o, d, DW_AT_encoding, t->is_signed ? DW_ATE_signed : DW_ATE_unsigned);
+		return r ? r : members(o, t, d, depth);
+	case GT_DECL: {
+		Dwarf_P_Attribute a;
+		Dwarf_Error e = NULL;
+
+		if (dwarf_add_AT_flag_a(o->dbg, d, DW_AT_declaration, 1, &a, &e) != DW_DLV_OK)
+			return pfail(o, e, "cannot add declaration flag");
+		return 0;
+	}
+	case GT_FUNC: {
+		Dwarf_P_Attribute a;
+		Dwarf_Error e = NULL;
+
+		if (dwarf_add_AT_flag_a(o->dbg, d, DW_AT_prototyped, 1, &a, &e) != DW_DLV_OK)
+			return pfail(o, e, "cannot add prototyped flag");
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+int gd_out_typedef(struct gd_out *o, const char *name, const struct gtype *t)
+{
+	Dwarf_P_Die d, td;
+	int r;
+
+	if (!o || o->finished || !name)
+		return -EINVAL;
+	if ((r = type_die(o, t, &td, 0)) < 0 || (r = die_under(o, DW_TAG_typedef, NULL, &d)) < 0 ||
+	    (r = add_str(o, d, DW_AT_name, name)) < 0)
+		return r;
+	return add_ref(o, d, DW_AT_type, td);
+}
+
+int gd_out_wrapper(struct gd_out *o, const char *tag, const char *member, const struct gtype *t)
+{
+	Dwarf_P_Die d, md, td;
+	int r;
+
+	if (!o || o->finished || !tag || !member)
+		return -EINVAL;
+	if ((r = type_die(o, t, &td, 0)) < 0 ||
+	    (r = die_under(o, DW_TAG_structure_type, NULL, &d)) < 0 ||
+	    (r = add_str(o, d, DW_AT_name, tag)) < 0 ||
+	    (r = add_const(o, d, DW_AT_byte_size, t ? t->size : 0)) < 0 ||
+	    (r = die_under(o, DW_TAG_member, d, &md)) < 0 ||
+	    (r = add_str(o, md, DW_AT_name, member)) < 0 ||
+	    (r = add_const(o, md, DW_AT_data_member_location, 0)) < 0)
+		return r;
+	return add_ref(o, md, DW_AT_type, td);
+}
+
 int gd_out_var(struct gd_out *o, const char *name, const char *cu,
 	       int new_sym, uint64_t new_size, int old_sym, uint64_t old_size,
-	       const char *type_name, const char *desc)
+	       const char *type_name, const char *desc,
+	       const struct gtype *new_t, const struct gtype *old_t)
 {
+	/* a transformed variable (both types known): the second DIE is the
+	 * old view, with the old type and a name of its own (GDB would not
+	 * know which `cfg` is meant); a fixed-up one has only one storage,
+	 * seen both ways */
+	int renamed = new_t && old_t && old_sym > 0;
 	int syms[2] = { new_sym > 0 ? new_sym : old_sym,
-			new_sym > 0 && old_sym > 0 ? old_sym : 0 };
+			(new_sym > 0 || renamed) && old_sym > 0 ? old_sym : 0 };
 
 	if (!o || o->finished || !name || syms[0] <= 0)
 		return -EINVAL;
 	for (int k = 0; k < 2 && syms[k] > 0; k++) {
-		Dwarf_P_Die d;
+		Dwarf_P_Die d, td;
 		Dwarf_P_Expr x;
 		Dwarf_P_Attribute a;
 		Dwarf_Error e = NULL;
@@ -323,8 +530,9 @@ int gd_out_var(struct gd_out *o, const char *name, const char *cu,
 		char buf[512];
 		int r;
 
+		snprintf(buf, sizeof(buf), "katana_old_%s", name);
 		if ((r = new_die(o, DW_TAG_variable, &d)) < 0 ||
-		    (r = add_str(o, d, DW_AT_name, name)) < 0)
+		    (r = add_str(o, d, DW_AT_name, k && renamed ? buf : name)) < 0)
 			return r;
 		if (dwarf_new_expr_a(o->dbg, &x, &e) != DW_DLV_OK ||
 		    dwarf_add_expr_addr_c(x, 0, (Dwarf_Unsigned)syms[k], &next,
@@ -332,16 +540,22 @@ int gd_out_var(struct gd_out *o, const char *name, const char *cu,
 		    dwarf_add_AT_location_expr_a(o->dbg, d, DW_AT_location, x, &a,
 						 &e) != DW_DLV_OK)
 			return pfail(o, e, "cannot add variable location");
+		if ((r = type_die(o, k == 0 && new_t ? new_t : old_t, &td, 0)) < 0 ||
+		    (r = add_ref(o, d, DW_AT_type, td)) < 0)
+			return r;
 		if (k == 0)
 			snprintf(buf, sizeof(buf), "%s%s%s%s%s", desc ? desc : "",
 				 desc && type_name ? "; " : "",
 				 type_name ? "type " : "", type_name ? type_name : "",
 				 !desc && !type_name ? "katana patch variable" : "");
-		else
+		else if (new_sym > 0)
 			snprintf(buf, sizeof(buf),
 				 "old storage of %s from %s (%llu bytes; new copy %llu bytes)",
 				 name, cu ? cu : "?", (unsigned long long)old_size,
 				 (unsigned long long)new_size);
+		else
+			snprintf(buf, sizeof(buf), "%s from %s seen with its type before the patch",
+				 name, cu ? cu : "?");
 		if ((r = add_str(o, d, DW_AT_description, buf)) < 0)
 			return r;
 	}

@@ -600,7 +600,8 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 		err = po_writer_var(e->w, &vi);
 		if (!err && gd_has_dwarf(o->dw))
 			err = gd_out_var(e->dw, n->name, o->cu, vi.new_sym, vi.new_size, vi.old_sym,
-					 vi.old_size, tname, desc);
+					 vi.old_size, tname, desc, xf_var_new_type(e->xf, n),
+					 xf_var_old_type(e->xf, n));
 		free(sig);
 		free(tname);
 	}

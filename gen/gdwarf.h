@@ -90,6 +90,11 @@ int gd_var_gtype(struct gd_obj *g, const char *name, const char *func, struct gt
 /* The complete struct/union/enum named name (kind GT_STRUCT, GT_UNION or
  * GT_ENUM) defined in g: 1 with *t, 0 if g has none. */
 int gd_named_gtype(struct gd_obj *g, enum gt_kind kind, const char *name, struct gtype **t);
+/* Every variable at the top of g's compile units, in order, with its type
+ * (NULL if it has none).  cb returns 0 to go on. */
+typedef int (*gd_var_fn)(void *arg, const char *name, struct gtype *t);
+int gd_each_var(struct gd_obj *g, gd_var_fn cb, void *arg);
+
 /* Every function with code in g, and the types of its parameters and
  * automatic variables (those of inlined calls and nested blocks included;
  * static locals are not on the stack and are left out).  cb returns 0 to go
@@ -148,10 +153,18 @@ int gd_out_func(struct gd_out *o, const char *name, const char *cu,
 
 /* A variable the patch touches: DW_TAG_variable with DW_AT_location
  * (DW_OP_addr relocated against new_sym if any, else old_sym),
- * DW_AT_description = desc; a second DIE for old storage when both exist. */
+ * DW_AT_description = desc; a second DIE for old storage when both exist.
+ * new_t/old_t (may be NULL): their types, written as DIEs of the unit; a
+ * variable with both (a transform) names its old storage katana_old_NAME. */
 int gd_out_var(struct gd_out *o, const char *name, const char *cu,
 	       int new_sym, uint64_t new_size, int old_sym, uint64_t old_size,
-	       const char *type_name, const char *desc);
+	       const char *type_name, const char *desc,
+	       const struct gtype *new_t, const struct gtype *old_t);
+/* typedef T NAME, T written as DIEs of the unit (a type of another gd_obj). */
+int gd_out_typedef(struct gd_out *o, const char *name, const struct gtype *t);
+/* struct TAG { T MEMBER; }: what `katana apply --step` loads so that GDB
+ * prints the stub's opaque struct katana_old/katana_new. */
+int gd_out_wrapper(struct gd_out *o, const char *tag, const char *member, const struct gtype *t);
 
 /* Produce the sections and add them (and their .rela sections) to w. */
 int gd_out_finish(struct gd_out *o, struct po_writer *w);

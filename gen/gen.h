@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum {
 	GEN_ENOCHANGE = 1,	/* positive: trees do not differ for EXE, nothing written */
@@ -49,5 +50,25 @@ gen_print_fn gen_set_print(gen_print_fn fn);
 /* Returns 0 when a PO was written, GEN_ENOCHANGE when there is no difference,
  * a negative error otherwise (already reported). */
 int gen_run(const struct gen_opts *o, struct gen_result *r);
+
+/* ---------------------------------------------------------------- a PO's data
+ * What a PO's DWARF says about the variables it transforms, for `katana
+ * vars` and `katana apply --step` (they print the running data with GDB,
+ * which needs the two layouts as types it can name).  Index i is the
+ * variable's index in the PO's .katana.vars. */
+struct gen_povars;
+int gen_povars_open(const char *po_path, struct gen_povars **out);
+void gen_povars_close(struct gen_povars *v);
+/* Does the DWARF give var i its old and new type (a transform or fixup)? */
+int gen_povars_typed(const struct gen_povars *v, size_t i);
+/* A table of var i's members, old layout -> new layout, one line each
+ * (each starting with indent), to f. */
+int gen_povars_members(struct gen_povars *v, size_t i, const char *indent, FILE *f);
+/* A DWARF-only ELF file: for every typed var i, typedefs katana_old_I and
+ * katana_new_I of its two types (GDB: print *(katana_old_0 *) ADDR). */
+int gen_povars_write_types(struct gen_povars *v, const char *path);
+/* One for var i only: struct katana_old { OLD NAME; } and struct
+ * katana_new { NEW NAME; }, the types of the stub's step stop. */
+int gen_povars_write_step(struct gen_povars *v, size_t i, const char *path);
 
 #endif

@@ -1087,6 +1087,72 @@ char *xf_type_diff(const struct gtype *o, const struct gtype *n)
 	return b.p;
 }
 
+int xf_member_rows(const struct gtype *o, const struct gtype *n, int heap, xf_row_fn cb,
+		   void *arg)
+{
+	char *d;
+	int r;
+
+	if (!o || !n || o->kind != n->kind || (o->kind != GT_STRUCT && o->kind != GT_UNION)) {
+		struct xf_row row = { "", NULL, NULL, o, n, NULL };
+
+		d = o && n ? xf_type_diff(o, n) : NULL;
+		row.note = d ? d : "changed";
+		r = cb(arg, &row);
+		free(d);
+		return r;
+	}
+	for (size_t i = 0; i < n->nm; i++) {
+		const struct gt_member *nm = &n->m[i], *om = match(o, n, nm);
+		struct xf_row row = { *nm->name ? nm->name : "<anonymous>", om, nm,
+				      om ? om->type : NULL, nm->type, NULL };
+		char buf[300];
+
+		d = NULL;
+		if (!om) {
+			row.note = heap ? "new: zero" : "new: the patch's initial value";
+		} else if (om->bit_size || nm->bit_size) {
+			if (om->bit_pos == nm->bit_pos && om->bit_size == nm->bit_size)
+				row.note = "kept";
+			else {
+				snprintf(buf, sizeof(buf), "kept, bits %llu:%llu -> %llu:%llu",
+					 (unsigned long long)om->bit_pos, (unsigned long long)om->bit_size,
+					 (unsigned long long)nm->bit_pos, (unsigned long long)nm->bit_size);
+				row.note = buf;
+			}
+		} else {
+			d = xf_type_diff(om->type, nm->type);
+			if (d && (!strcmp(d, "pointers to changed data only") ||
+				  (om->type && nm->type && !strcmp(om->type->spell, nm->type->spell) &&
+				   om->type->size == nm->type->size && om->type->kind != GT_STRUCT &&
+				   om->type->kind != GT_UNION && om->type->kind != GT_ENUM &&
+				   om->type->kind != GT_ARRAY))) {
+				free(d);
+				d = NULL;
+			}
+			snprintf(buf, sizeof(buf), "%s%s%s%s", d ? "converted: " : "kept",
+				 d ? d : "", om->off != nm->off ? (d ? "; moved" : ", moved") : "",
+				 "");
+			row.note = buf;
+		}
+		r = cb(arg, &row);
+		free(d);
+		if (r)
+			return r;
+	}
+	for (size_t i = 0; i < o->nm; i++) {
+		const struct gt_member *om = &o->m[i];
+		struct xf_row row = { *om->name ? om->name : "<anonymous>", om, NULL, om->type, NULL,
+				      "removed: its value is dropped" };
+
+		if (match(n, o, om))
+			continue;
+		if ((r = cb(arg, &row)))
+			return r;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ roots */
 static int is_var(const struct gsym *s)
 {

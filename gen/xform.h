@@ -82,4 +82,19 @@ const char *xf_warning(const struct xf *x, size_t i);
  * Also used on the types a PO's DWARF carries.  malloc'd. */
 char *xf_type_diff(const struct gtype *o, const struct gtype *n);
 
+/* Member by member, how an object of old type o becomes one of new type n
+ * (katana vars): one row per member of n (matched by name, or new), then
+ * one per member of o that is gone.  Not aggregates: one row, member "".
+ * heap: the object is built on the heap (new members are zero there; a
+ * variable's take the patch's initial value). */
+struct xf_row {
+	const char *member;
+	const struct gt_member *om, *nm;	/* NULL: absent on that side */
+	const struct gtype *ot, *nt;
+	const char *note;
+};
+typedef int (*xf_row_fn)(void *arg, const struct xf_row *r);
+int xf_member_rows(const struct gtype *o, const struct gtype *n, int heap, xf_row_fn cb,
+		   void *arg);
+
 #endif

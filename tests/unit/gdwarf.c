@@ -396,7 +396,7 @@ static void test_write(void)
 	ok(gd_out_new(&go, "katana patch") == 0, "gd_out_new");
 	ok(gd_out_func(go, "f2", "base.c", fnew, a.size, fold, 40, file, line, rows, n,
 		       "changed: body differs") == 0, "gd_out_func (replaced)");
-	ok(gd_out_var(go, "conf", "base.c", vnew, 28, vold, 24, t, "new storage") == 0,
+	ok(gd_out_var(go, "conf", "base.c", vnew, 28, vold, 24, t, "new storage", NULL, NULL) == 0,
 	   "gd_out_var");
 	ok(gd_out_finish(go, w) == 0, "gd_out_finish");
 	ok(po_writer_write(w, po, &size) == 0 && size > 0, "po_writer_write (%llu bytes)",
