@@ -29,6 +29,7 @@ static int usage(const char *op)
 		"       katana revert [-s] [--wait SECONDS] [FILE.po] PID | --remote HOST:PORT\n"
 		"       katana unsafe FILE.po PID | --remote HOST:PORT\n"
 		"       katana status PID | --remote HOST:PORT\n"
+		"       katana vars FILE.po PID | --remote HOST:PORT\n"
 		"(katana %s: see 'katana --help')\n", op);
 	return KATANA_EXIT_USAGE;
 }
@@ -115,7 +116,7 @@ int cmd_standalone(int argc, char **argv)
 		fprintf(stderr, "katana %s: give a PID or --remote, not both\n", op);
 		return KATANA_EXIT_USAGE;
 	}
-	if ((!strcmp(op, "apply") || !strcmp(op, "unsafe")) && !po) {
+	if ((!strcmp(op, "apply") || !strcmp(op, "unsafe") || !strcmp(op, "vars")) && !po) {
 		fprintf(stderr, "katana %s: which patch? usage: katana %s FILE.po PID\n", op, op);
 		return KATANA_EXIT_USAGE;
 	}

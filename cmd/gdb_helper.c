@@ -42,13 +42,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "gen.h"
 #include "plan.h"
 #include "po.h"
 
 #define SESSION_FMT "/tmp/katana-gdb-%lu"
 
-enum op { OP_APPLY = 1, OP_UNSAFE, OP_STATUS, OP_REVERT };
-static const char *const op_names[] = { "", "apply", "unsafe", "status", "revert" };
+enum op { OP_APPLY = 1, OP_UNSAFE, OP_STATUS, OP_REVERT, OP_VARS };
+static const char *const op_names[] = { "", "apply", "unsafe", "status", "revert", "vars" };
 
 struct args {
 	enum op op;
@@ -305,7 +306,7 @@ static int verb_start(unsigned long n, int argc, char **argv)
 
 	if (argc < 1)
 		return usage("gdb-helper start: no operation");
-	for (i = 1; i < 5; i++)
+	for (i = 1; i < 6; i++)
 		if (!strcmp(argv[0], op_names[i]))
 			a.op = (enum op)i;
 	if (!a.op)
@@ -334,7 +335,7 @@ static int verb_start(unsigned long n, int argc, char **argv)
 			return KATANA_EXIT_USAGE;
 		}
 	}
-	if ((a.op == OP_APPLY || a.op == OP_UNSAFE) && !po_arg) {
+	if ((a.op == OP_APPLY || a.op == OP_UNSAFE || a.op == OP_VARS) && !po_arg) {
 		fprintf(stderr, "katana: %s: which patch? usage: katana %s FILE.po%s\n",
 			op_names[a.op], op_names[a.op], a.op == OP_APPLY ? " [--wait SECONDS]" : "");
 		return KATANA_EXIT_USAGE;
@@ -447,6 +448,18 @@ static void ctx_free(struct ctx *c)
 
 enum stage { ST_MAPS, ST_RESOLVED, ST_LAYOUT };
 
+static int po_hash(const char *path, uint8_t hash[8]);
+
+/* katana vars: the registry record of this PO when it is applied, else -1. */
+static long vars_applied(const struct ctx *c)
+{
+	uint8_t hash[8];
+
+	if (!c->reg.r || po_hash(c->a.po, hash))
+		return -1;
+	return (long)plan_reg_applied(&c->reg, hash);
+}
+
 /* Replays the earlier verbs from what they left in DIR. */
 static int setup(struct ctx *c, enum stage st)
 {
@@ -493,7 +506,7 @@ static int setup(struct ctx *c, enum stage st)
 		}
 	}
 	err = plan_open(&c->plan, c->a.po, c->maps, NULL);
-	if (!err && c->a.op == OP_REVERT)
+	if (!err && (c->a.op == OP_REVERT || (c->a.op == OP_VARS && vars_applied(c) >= 0)))
 		plan_for_revert(c->plan);
 	err = err ?: plan_reads(c->plan, &c->reads, &c->nreads);
 	if (err || st == ST_MAPS)
@@ -699,6 +712,153 @@ static long revert_index(const struct ctx *c)
 	return i;
 }
 
+/* GDB's echo: C escapes, and a leading space kept with a backslash. */
+static void echo(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void echo(FILE *f, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	fputs("echo ", f);
+	for (const char *p = s ? s : ""; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == ' ' && (p == s || !p[1]))
+			fputs("\\040", f);	/* GDB drops leading and trailing blanks */
+		else if ((unsigned char)*p >= ' ')
+			fputc(*p, f);
+	}
+	fputc('\n', f);
+	free(s);
+}
+
+/* GDB prints a value in its type (the types file defines katana_old_I and
+ * katana_new_I); an unreadable address is reported, not fatal. */
+static void show_value(FILE *f, const char *what, const char *type, size_t i, uint64_t addr,
+		       int pointer)
+{
+	echo(f, "  %s (0x%" PRIx64 "): ", what, addr);
+	fprintf(f, "eval \"thread apply %%d -q -s output *(%s_%zu *) 0x%" PRIx64 "\", $_thread\n", type,
+		i, addr);
+	echo(f, "\n");
+	if (pointer) {
+		echo(f, "    which points to: ");
+		fprintf(f, "eval \"thread apply %%d -q -s output **(%s_%zu *) 0x%" PRIx64 "\", $_thread\n",
+			type, i, addr);
+		echo(f, "\n");
+	}
+}
+
+/* katana vars: types.o (the two types of every variable) and vars.gdb,
+ * which prints, as text and with GDB, what each variable is and holds. */
+static int vars_script(struct ctx *c)
+{
+	struct gen_povars *pv = NULL;
+	struct script s;
+	char path[PATH_MAX];
+	struct po *po = NULL;
+	long rec = vars_applied(c);
+	size_t i;
+	int err;
+
+	err = gen_povars_open(c->a.po, &pv);
+	if (err) {
+		fprintf(stderr, "katana: vars: '%s': cannot read its variables' types\n", c->a.po);
+		return err;
+	}
+	if (rec >= 0) {
+		/* applied: the patch's storage is where its registry record says */
+		const struct kstub_region *g = plan_reg_regions(&c->reg, (size_t)rec);
+		uint64_t base = 0;
+
+		for (i = 0; g && i < c->reg.r->patches[rec].nregions; i++)
+			if (!base || g[i].addr < base)
+				base = g[i].addr;
+		err = base ? plan_relocate(c->plan, base) : -ENOENT;
+		if (err) {
+			gen_povars_close(pv);
+			return err;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/types.o", dir);
+	err = gen_povars_write_types(pv, path);
+	if (err || !script_begin(&s)) {
+		gen_povars_close(pv);
+		return err ? err : -ENOMEM;
+	}
+	po_open(c->a.po, &po);
+	echo(s.f, "katana: '%s' for '%s': %zu variable%s; %s\n", basename(c->a.po),
+	     basename((char *)plan_target_path(c->plan)), po ? po_nvars(po) : 0,
+	     po && po_nvars(po) == 1 ? "" : "s",
+	     rec >= 0 ? "the patch is applied" : "the patch is not applied");
+	for (i = 0; po && i < po_nvars(po); i++) {
+		const struct po_var *v = po_var(po, i);
+		const struct po_xtype *t = v->xtype ? po_xtype(po, v->xtype - 1) : NULL;
+		uint64_t oa, na;
+		char *table = NULL;
+		size_t tlen = 0;
+		FILE *tf;
+
+		plan_var_addr(c->plan, i, &oa, &na);
+		echo(s.f, "var %s (%s): %s, %s", v->name, v->cu, po_var_action_name(v->action),
+		     *v->type ? v->type : "?");
+		if (t && v->action == PO_VAR_TRANSFORM)
+			echo(s.f, ": %" PRIu64 " -> %" PRIu64 " bytes", t->old_size, t->new_size);
+		echo(s.f, "\n");
+		tf = open_memstream(&table, &tlen);
+		if (tf && gen_povars_typed(pv, i))
+			gen_povars_members(pv, i, "  ", tf);
+		if (tf && !fclose(tf)) {
+			for (char *l = table, *nl; l && *l; l = nl + 1) {
+				nl = strchr(l, '\n');
+				if (!nl)
+					break;
+				*nl = 0;
+				echo(s.f, "%s\n", l);
+			}
+		}
+		free(table);
+		switch (v->action) {
+		case PO_VAR_TRANSFORM:
+			if (!gen_povars_typed(pv, i))
+				break;
+			if (rec < 0) {
+				show_value(s.f, "now", "katana_old", i, oa, 0);
+			} else {
+				show_value(s.f, "now, in the patch's storage", "katana_new", i, na, 0);
+				show_value(s.f, "the old storage, unused since", "katana_old", i, oa, 0);
+			}
+			break;
+		case PO_VAR_FIXUP:
+			if (gen_povars_typed(pv, i))
+				show_value(s.f, "now", rec < 0 ? "katana_old" : "katana_new", i, oa,
+					   t && strchr(t->name, '*') != NULL);
+			break;
+		case PO_VAR_NEW:
+			if (rec >= 0)
+				echo(s.f, "  in the patch's storage at 0x%" PRIx64 "\n", na);
+			else
+				echo(s.f, "  it exists once the patch is applied\n");
+			break;
+		case PO_VAR_CONST_UPDATE:
+			echo(s.f, "  the patch brings a new copy; its users read that one\n");
+			break;
+		case PO_VAR_INIT_CHANGED:
+			echo(s.f, "  warning: the initial value changed, the running value is kept\n");
+			break;
+		}
+	}
+	po_close(po);
+	gen_povars_close(pv);
+	return script_end(&s, "vars.gdb");
+}
+
 static int verb_verify(void)
 {
 	struct ctx c = { 0 };
@@ -711,6 +871,10 @@ static int verb_verify(void)
 		goto out;
 	if (c.a.op == OP_STATUS) {
 		print_status(&c);
+		goto out;
+	}
+	if (c.a.op == OP_VARS) {
+		err = vars_script(&c);
 		goto out;
 	}
 	if (c.a.op == OP_UNSAFE) {
@@ -1211,6 +1375,16 @@ int cmd_gdb_helper(int argc, char **argv)
 		snprintf(name, sizeof(name), "t-%s", argv[3]);
 		mark(name);
 		return 0;
+	}
+	if (!strcmp(verb, "cat") && argc == 4 && !strpbrk(argv[3], "/")) {
+		size_t len;
+		char *b = read_file(argv[3], &len, 0);
+
+		if (!b)
+			return KATANA_EXIT_ERROR;
+		fwrite(b, 1, len, stdout);
+		free(b);
+		return KATANA_EXIT_OK;
 	}
 	if (!strcmp(verb, "maps") && argc == 3)
 		err = verb_maps();

@@ -13,6 +13,7 @@ static const char usage[] =
 "       katana revert [-s] [--wait SECONDS] [FILE.po] PID|--remote HOST:PORT\n"
 "       katana unsafe FILE.po PID|--remote HOST:PORT\n"
 "       katana status PID|--remote HOST:PORT\n"
+"       katana vars FILE.po PID|--remote HOST:PORT\n"
 "       katana --version | --help\n"
 "\n"
 "  gen   diff the object files of two builds of EXE (an executable or a\n"
@@ -22,7 +23,8 @@ static const char usage[] =
 "        gdbserver with --remote); waits up to --wait seconds (default 5)\n"
 "        for a safe point; -s leaves the process stopped afterwards\n"
 "  revert undo the most recent patch;  unsafe  what blocks a patch now;\n"
-"  status the patches applied to a process\n"
+"  status the patches applied to a process;  vars  the variables a patch\n"
+"        touches: old and new types, member by member, and their values\n"
 "  In GDB: source PREFIX/share/katana/katana.gdb, then help katana.\n"
 "\n"
 "exit status: 0 success, 1 error, 2 usage error, 3 gen found no difference,\n"
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "show") || !strcmp(c, "-l"))
 		return cmd_show(argc - 1, argv + 1);
 	if (!strcmp(c, "apply") || !strcmp(c, "revert") || !strcmp(c, "unsafe") ||
-	    !strcmp(c, "status"))
+	    !strcmp(c, "status") || !strcmp(c, "vars"))
 		return cmd_standalone(argc - 1, argv + 1);
 	if (!strcmp(c, "gdb-helper"))	/* for the GDB command set; not in --help */
 		return cmd_gdb_helper(argc - 1, argv + 1);

@@ -329,6 +329,9 @@ define katana-op
     katana-end
     katana-fail
   end
+  if $k_op == 5
+    katana-vars-print
+  end
   katana-end
   set $k_exit = 0
 end
@@ -884,6 +887,32 @@ document katana-report
 Internal: say why a katana command failed.
 end
 
+# ------------------------------------------------------------------ vars
+# What katana vars prints: the helper's text and GDB's values of the
+# variables, in their old and new types (a types file the helper wrote,
+# loaded only meanwhile), logged to a file the helper then prints, so the
+# standalone command shows it too.  Outside katana-op-body (logging must
+# not be switched inside a `thread apply -s` body); each value is printed
+# under `thread apply -s`, so an unreadable one cannot stop the rest.
+define katana-vars-print
+  katana-quiet
+  eval "add-symbol-file /tmp/katana-gdb-%d/types.o", $k_session
+  katana-loud
+  eval "set logging file /tmp/katana-gdb-%d/vars.txt", $k_session
+  set logging overwrite on
+  set logging redirect on
+  set logging enabled on
+  eval "source /tmp/katana-gdb-%d/vars.gdb", $k_session
+  set logging enabled off
+  katana-quiet
+  eval "remove-symbol-file /tmp/katana-gdb-%d/types.o", $k_session
+  katana-loud
+  eval "shell @KATANA@ gdb-helper cat %d vars.txt", $k_session
+end
+document katana-vars-print
+Internal: print what katana vars found.
+end
+
 # ------------------------------------------------------------------ commands
 define katana apply
   if $argc == 0
@@ -943,6 +972,23 @@ document katana status
 List the patches applied to this process: katana status
 Read from the registry katana keeps in the process, so another GDB session
 (or katana status PID) sees the same.
+end
+
+define katana vars
+  if $argc == 0
+    katana-start vars
+  end
+  if $argc > 0
+    katana-start vars $arg0
+  end
+  katana-op 5
+end
+document katana vars
+Show the variables a patch touches: katana vars FILE.po
+For each: its old and new type member by member, what the patch does to it
+(transform, fixup, new, const update), and its value in this process,
+printed by GDB in the right type: before the patch in the old layout, after
+it the new storage in the new layout.  Changes nothing.
 end
 
 define katana revert

@@ -190,6 +190,10 @@ int plan_xform_heap(const struct plan *p);
  * dumps it after the call (sizeof(struct kstub_xplan) bytes).  0 success,
  * 1 a failure described, <0 error. */
 int plan_xform_result(const struct plan *p, const void *bytes, size_t len, char *buf, size_t n);
+/* Where variable i of the PO (its .katana.vars index) is in the process:
+ * the old storage (its resolved old_sym, 0 if none) and, once relocated,
+ * the patch's new storage (0 if none). */
+void plan_var_addr(const struct plan *p, size_t i, uint64_t *old_addr, uint64_t *new_addr);
 /* Can every transform of the patch be undone?  -PLAN_EREFUSED with one
  * message naming the variable and why not. */
 int plan_xform_revert_check(const struct plan *p);

@@ -249,7 +249,8 @@ static int make_sites(struct plan *p)
 				 k->new_addr);
 			return -PLAN_EREFUSED;
 		}
-		memcpy(k->orig, p->func_bytes[i], k->len);
+		if (p->func_bytes[i])	/* NULL for an applied patch (plan_for_revert) */
+			memcpy(k->orig, p->func_bytes[i], k->len);
 		p->site_names[p->nsites] = strdup(f->name);
 		if (!p->site_names[p->nsites])
 			return -ENOMEM;

@@ -199,6 +199,22 @@ int plan_xform_build(struct plan *p)
 	return 0;
 }
 
+void plan_var_addr(const struct plan *p, size_t i, uint64_t *old_addr, uint64_t *new_addr)
+{
+	const struct po_var *v = po_var(p->po, i);
+
+	*old_addr = *new_addr = 0;
+	if (!v || p->state < PLAN_RESOLVED)
+		return;
+	if (v->old_sym)
+		*old_addr = p->syms[v->old_sym].addr;
+	if (v->new_sym && p->state == PLAN_RELOCATED) {
+		const struct po_symbol *ns = po_symbol(p->po, v->new_sym);
+
+		*new_addr = plan_sec_addr(p, ns->sec) + ns->value;
+	}
+}
+
 uint64_t plan_xform_addr(const struct plan *p)
 {
 	return p->state == PLAN_RELOCATED ? p->reg_addr[PLAN_REG_XFORM] : 0;
