@@ -87,6 +87,8 @@ define gen_gdb
 	    -e "s|@KSTUB_SCRATCH_OFF@|$$(($(call stub_const,KSTUB_SCRATCH_OFF)))|" \
 	    -e "s|@KSTUB_XPLAN_SIZE@|$$(($(call stub_const,KSTUB_XPLAN_SIZE)))|" \
 	    -e "s|@KSTUB_REQ_XPLAN_OFF@|$$(($(call stub_const,KSTUB_REQ_XPLAN_OFF)))|" \
+	    -e "s|@KSTUB_XPLAN_FLAGS_OFF@|$$(($(call stub_const,KSTUB_XPLAN_FLAGS_OFF)))|" \
+	    -e "s|@KSTUB_XPLAN_STEP_OFF@|$$(($(call stub_const,KSTUB_XPLAN_STEP_OFF)))|" \
 	    gdb-ext/katana.gdb >$(2)
 endef
 

@@ -86,7 +86,10 @@ int cmd_standalone(int argc, char **argv)
 			wait = argv[++i];
 		else if (!strcmp(argv[i], "--remote") && i + 1 < argc)
 			remote = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1]) {
+		else if (!strcmp(argv[i], "--step") && !strcmp(op, "apply")) {
+			fprintf(stderr, "katana apply: --step stops inside the process for you to look around: use it in GDB (gdb -p PID, then katana apply FILE.po --step)\n");
+			return KATANA_EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "katana %s: unknown option '%s'\n", op, argv[i]);
 			return usage(op);
 		} else if (npos < 3) {

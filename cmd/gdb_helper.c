@@ -55,6 +55,7 @@ struct args {
 	enum op op;
 	char po[PATH_MAX];	/* "" when none */
 	long wait_ms;
+	int step;		/* apply --step */
 };
 
 static int po_hash(const char *path, uint8_t hash[8]);
@@ -253,7 +254,7 @@ static void clean_dir(void)
 static int args_save(const struct args *a)
 {
 	char b[PATH_MAX + 64];
-	int n = snprintf(b, sizeof(b), "%d\n%ld\n%s\n", (int)a->op, a->wait_ms, a->po);
+	int n = snprintf(b, sizeof(b), "%d %d\n%ld\n%s\n", (int)a->op, a->step, a->wait_ms, a->po);
 
 	return write_file("args", b, (size_t)n);
 }
@@ -271,6 +272,7 @@ static int args_load(struct args *a)
 		return -EINVAL;
 	}
 	a->op = (enum op)atoi(b);
+	a->step = strchr(b, ' ') && strchr(b, ' ') < l2 ? atoi(strchr(b, ' ') + 1) : 0;
 	a->wait_ms = atol(l2 + 1);
 	l3++;
 	l3[strcspn(l3, "\n")] = 0;
@@ -323,6 +325,8 @@ static int verb_start(unsigned long n, int argc, char **argv)
 			if (*e || e == argv[i] || w < 0 || w > 3600)
 				return usage("--wait takes seconds between 0 and 3600, e.g. --wait 2.5");
 			a.wait_ms = (long)(w * 1000 + 0.5);
+		} else if (!strcmp(argv[i], "--step") && a.op == OP_APPLY) {
+			a.step = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "katana: %s: unknown option '%s' (see `help katana %s`)\n",
 				op_names[a.op], argv[i], op_names[a.op]);
@@ -350,6 +354,12 @@ static int verb_start(unsigned long n, int argc, char **argv)
 		if (check_path(a.po))
 			return KATANA_EXIT_ERROR;
 		err = po_open(a.po, &po);	/* prints why it is not a PO */
+		if (!err && a.step && !po_nxtypes(po)) {
+			fprintf(stderr, "katana: apply --step: '%s' transforms no data; there is nothing to step through (apply it without --step)\n",
+				basename(a.po));
+			po_close(po);
+			return KATANA_EXIT_USAGE;
+		}
 		po_close(po);
 		if (err)
 			return KATANA_EXIT_ERROR;
@@ -361,7 +371,8 @@ static int verb_start(unsigned long n, int argc, char **argv)
 	mark("t-start");
 	err = args_save(&a);
 	if (!err && script_begin(&s)) {
-		fprintf(s.f, "set $k_wait_ms = %ld\nset $k_has_po = %d\n", a.wait_ms, a.po[0] != 0);
+		fprintf(s.f, "set $k_wait_ms = %ld\nset $k_has_po = %d\nset $k_step = %d\n", a.wait_ms,
+			a.po[0] != 0, a.step);
 		err = script_end(&s, "start.gdb");
 	}
 	return err ? KATANA_EXIT_ERROR : KATANA_EXIT_OK;
@@ -558,6 +569,19 @@ static int stub_script(FILE *f)
 	fprintf(f, "set $k_stub_resume_off = 0x%" PRIx64 "\n", resume);
 	fprintf(f, "define katana-stub-write\n  restore %s binary $k_stub_base\nend\n", stub_bin);
 	fprintf(f, "define katana-stub-symbols\n  add-symbol-file %s -o $k_stub_base\nend\n", stub_elf);
+	/* the stub's sources, for --step (built with -fdebug-prefix-map=TOP=.) */
+	{
+		char src[PATH_MAX + 64], probe[PATH_MAX + 128];
+
+		snprintf(src, sizeof(src), "%s", stub_elf);
+		*strrchr(src, '/') = 0;
+		strcat(src, "/src");
+		snprintf(probe, sizeof(probe), "%s/gdbserver-stub/xform.c", src);
+		if (!access(probe, R_OK) && !strpbrk(src, "%\"\\ \t\n'$`;&|<>*?"))
+			fprintf(f, "define katana-stub-source\n  directory %s\nend\n", src);
+		else
+			fprintf(f, "define katana-stub-source\nend\n");
+	}
 	return 0;
 }
 
@@ -970,6 +994,78 @@ out:
 	return err;
 }
 
+/* ------------------------------------------------------------ --step */
+/* The variables the stub stops at are the PO's transformed and fixed-up
+ * ones, in order: root R is the R-th of them.  -1 if none. */
+static long root_var(const struct po *po, uint64_t root)
+{
+	uint64_t r = 0;
+
+	for (size_t i = 0; i < po_nvars(po); i++) {
+		const struct po_var *v = po_var(po, i);
+
+		if (v->action != PO_VAR_TRANSFORM && v->action != PO_VAR_FIXUP)
+			continue;
+		if (r++ == root)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* apply --step: step-R.o (the two types of root R as struct katana_old
+ * and struct katana_new, the stub's opaque types) and step.gdb (the stop
+ * before each variable's transform, the end of the stub's run). */
+static int step_files(struct ctx *c)
+{
+	struct gen_povars *pv = NULL;
+	struct po *po = NULL;
+	struct script s;
+	char path[PATH_MAX];
+	long i;
+	int err = gen_povars_open(c->a.po, &pv);
+
+	err = err ?: po_open(c->a.po, &po);
+	for (uint64_t r = 0; !err && (i = root_var(po, r)) >= 0; r++) {
+		snprintf(path, sizeof(path), "%s/step-%" PRIu64 ".o", dir, r);
+		err = gen_povars_typed(pv, (size_t)i) ? gen_povars_write_step(pv, (size_t)i, path) : 0;
+	}
+	po_close(po);
+	gen_povars_close(pv);
+	if (err || !script_begin(&s))
+		return err ? err : -ENOMEM;
+	fprintf(s.f, "break kstub_xform_var\nset $k_step_bp = $bpnum\ncommands\n  silent\n  katana-step-stop\nend\n");
+	fprintf(s.f, "catch syscall 39 110\nset $k_catch = $bpnum\ncommands\n  silent\n  katana-step-catch\nend\n");
+	return script_end(&s, "step.gdb");
+}
+
+static int verb_step(uint64_t root)
+{
+	struct args a;
+	struct po *po = NULL;
+	long i;
+	int err = args_load(&a);
+
+	err = err ?: po_open(a.po, &po);
+	if (err)
+		return err;
+	i = root_var(po, root);
+	if (i >= 0) {
+		const struct po_var *v = po_var(po, (size_t)i);
+		const struct po_xtype *t = po_xtype(po, v->xtype - 1);
+		size_t n = 0;
+
+		while (root_var(po, n) >= 0)
+			n++;
+		printf("katana: step: before the %s of '%s' (%s, %" PRIu64 " of %zu: %s, %" PRIu64 " -> %" PRIu64 " bytes)\n",
+		       v->action == PO_VAR_FIXUP ? "re-pointing" : "transform", v->name, v->cu,
+		       root + 1, n, t->name, t->old_size, t->new_size);
+		printf("katana: print *old, print *new; next, step through it; continue: %s; katana abort: roll everything back\n",
+		       root + 1 < n ? "on to the next variable" : "finish (heap objects, then the switch)");
+	}
+	po_close(po);
+	return 0;
+}
+
 /* ------------------------------------------------------------ layout */
 static int verb_layout(uint64_t base, uint64_t stub)
 {
@@ -1012,6 +1108,8 @@ static int verb_layout(uint64_t base, uint64_t stub)
 	fprintf(s.f, "set $k_index = %zu\n", idx);
 	fprintf(s.f, "set $k_xplan = 0x%" PRIx64 "\nset $k_heap = %d\n", plan_xform_addr(c.plan),
 		plan_xform_heap(c.plan) && plan_xform_addr(c.plan));
+	if (!err && c.a.step)
+		err = step_files(&c);
 	fprintf(s.f, "define katana-registry-write\n  restore %s/registry-new.bin binary 0x%" PRIx64 "\nend\n",
 		dir, stub + KSTUB_REG_OFF);
 	fprintf(s.f, "define katana-registry-undo\n");
@@ -1308,6 +1406,13 @@ static int verb_report(long code, long stage, long val, long wait_ms)
 		return KATANA_EXIT_REFUSED;
 	case 6:
 		if (val == -EINVAL && xform_failure(line, sizeof(line))) {
+			char *ab = strstr(line, ": katana abort");
+
+			if (ab) {
+				fprintf(stderr, "katana: aborted at a --step stop (%.*s); nothing was changed\n",
+					(int)(ab - line), line);
+				return KATANA_EXIT_REFUSED;
+			}
 			fprintf(stderr, "katana: the data transform failed: %s; nothing was changed (the objects it had built were freed)\n",
 				line);
 			return KATANA_EXIT_REFUSED;
@@ -1376,6 +1481,8 @@ int cmd_gdb_helper(int argc, char **argv)
 		mark(name);
 		return 0;
 	}
+	if (!strcmp(verb, "step") && argc == 4 && !parse_u64(argv[3], &a1))
+		return exit_for(verb_step(a1));
 	if (!strcmp(verb, "cat") && argc == 4 && !strpbrk(argv[3], "/")) {
 		size_t len;
 		char *b = read_file(argv[3], &len, 0);

@@ -192,6 +192,8 @@ set $k_code_size = @KSTUB_CODE_SIZE@
 set $k_req_off = @KSTUB_REQ_OFF@
 set $k_scratch_off = @KSTUB_SCRATCH_OFF@
 set $k_xplan_size = @KSTUB_XPLAN_SIZE@
+set $k_xplan_flags = @KSTUB_XPLAN_FLAGS_OFF@
+set $k_xplan_step = @KSTUB_XPLAN_STEP_OFF@
 set $k_req_xplan_off = @KSTUB_REQ_XPLAN_OFF@
 
 # ------------------------------------------------------------------ session
@@ -259,6 +261,10 @@ end
 # the session directory.
 define katana-start
   katana-session
+  if $k_stepping
+    echo katana: a katana apply --step is stopped in the stub: continue to finish it, or katana abort\n
+    katana-fail
+  end
   set $k_exit = 2
   if $argc == 1
     eval "shell @KATANA@ gdb-helper start %d $arg0", $k_session
@@ -332,7 +338,10 @@ define katana-op
   if $k_op == 5
     katana-vars-print
   end
-  katana-end
+  # apply --step goes on in the breakpoint commands (katana-step-*)
+  if $k_stepping == 0
+    katana-end
+  end
   set $k_exit = 0
 end
 
@@ -435,8 +444,20 @@ define katana-apply-body
   katana-safe-point
   set $k_stage = 7
   katana-alloc-thread
-  katana-stub-call 1 $k_index
-  katana-back-thread
+  if $k_step
+    katana-step-begin
+  else
+    katana-stub-call 1 $k_index
+    katana-back-thread
+    katana-apply-committed
+  end
+end
+document katana-apply-body
+Internal: the steps of katana apply.
+end
+
+# After the stub's run of a commit: its result, then the symbols.
+define katana-apply-committed
   if $k_stub_result != 0
     set $k_err = 6
     katana-fail
@@ -449,10 +470,6 @@ define katana-apply-body
   katana-symbols
   eval "shell @KATANA@ gdb-helper done %d 0", $k_session
 end
-document katana-apply-body
-Internal: the steps of katana apply.
-end
-
 define katana-revert-body
   eval "source /tmp/katana-gdb-%d/revert.gdb", $k_session
   if $k_sc_insn == 0
@@ -508,8 +525,8 @@ document katana-symbols
 Internal: add-symbol-file for the code just committed.
 end
 
-# The stub mapping: memfd_create("katana"), ftruncate, mmap shared RW, close;
-# the code is written and made R+X.  The name is written at the patch
+# The stub mapping: memfd_create("katana"), ftruncate, mmap shared RW, the
+# code written, its pages mapped again private R+X, close.  The name is written at the patch
 # memory's start for the call (it is zeroed again after).
 define katana-stub-place
   set {unsigned long}$k_base = 0x0000616e6174616b
@@ -535,15 +552,18 @@ define katana-stub-place
   end
   set $k_stub_base = $k_sc_ret
   set $k_stub_new = 1
-  katana-syscall 3 $k_fd
-  set $k_fd = -1
   katana-stub-write
-  katana-syscall 10 $k_stub_base $k_code_size 5
-  if $k_sc_ret != 0
+  # the code mapped again, private and R+X, from the same file: a private
+  # mapping takes GDB's breakpoints (copy on write; a shared one refuses
+  # ptrace's writes once it is not writable), for --step and debugging
+  katana-syscall 9 $k_stub_base $k_code_size 5 0x12 $k_fd 0
+  if $k_sc_ret != $k_stub_base
     set $k_err = 4
     set $k_err_no = $k_sc_ret
     katana-fail
   end
+  katana-syscall 3 $k_fd
+  set $k_fd = -1
 end
 document katana-stub-place
 Internal: put katana's stub into the process.
@@ -730,6 +750,22 @@ end
 # resumes the thread by itself should GDB die meanwhile); GDB stops it at
 # the return of the stub's getpid and restores every register.
 define katana-stub-call
+  katana-stub-enter $arg0 $arg1
+  katana-quiet
+  catch syscall 39
+  set $k_catch = $bpnum
+  eval "thread apply %d -q -s katana-stub-run", $_thread
+  eval "delete %d", $k_catch
+  katana-loud
+  katana-stub-leave
+end
+document katana-stub-call
+Internal: katana-stub-call OP INDEX runs the in-target stub (1 commit, 2 revert).
+end
+
+# katana-stub-enter OP INDEX: the request, the thread's registers saved,
+# the registers set for the stub; scheduler-locking on.
+define katana-stub-enter
   select-frame 0
   set $k_req = $k_stub_base + $k_req_off
   set {unsigned long}($k_req) = $arg0
@@ -769,13 +805,14 @@ define katana-stub-call
   set $k_stub_rsp = ((unsigned long)$rsp - 1024) & ~0xfUL
   katana-set-reg rsp $k_stub_rsp
   katana-set-reg rip $k_stub_base
-  katana-quiet
-  catch syscall 39
-  set $k_catch = $bpnum
   set scheduler-locking on
-  eval "thread apply %d -q -s katana-stub-run", $_thread
-  eval "delete %d", $k_catch
-  katana-loud
+end
+document katana-stub-enter
+Internal: point a thread at the stub (katana-stub-enter OP INDEX).
+end
+
+# katana-stub-leave: the thread's registers back, the stub's result read.
+define katana-stub-leave
   katana-set-reg rax $k_cv_rax
   katana-set-reg rbx $k_cv_rbx
   katana-set-reg rcx $k_cv_rcx
@@ -810,8 +847,8 @@ define katana-stub-call
     katana-fail
   end
 end
-document katana-stub-call
-Internal: katana-stub-call OP INDEX runs the in-target stub (1 commit, 2 revert).
+document katana-stub-leave
+Internal: take the thread back from the stub.
 end
 
 define katana-stub-run
@@ -885,6 +922,135 @@ define katana-report
 end
 document katana-report
 Internal: say why a katana command failed.
+end
+
+# ------------------------------------------------------------------ --step
+# katana apply FILE.po --step: the stub is entered with the transform plan
+# in step mode and stops (a breakpoint on kstub_xform_var) before each
+# variable's transform, with its symbols and, for that variable, struct
+# katana_old / katana_new loaded (the stub's `old` and `new` point to
+# them); the command returns to the prompt there.  `continue` goes on to
+# the next variable; at the end of the stub's run (its getpid) the apply
+# finishes as without --step.  katana abort makes the stub stop after
+# the variable it is in, free what it built and change nothing.
+define katana-step-begin
+  set {unsigned int}($k_xplan + $k_xplan_flags) = 1
+  set {unsigned long}($k_xplan + $k_xplan_step + 8) = 0
+  katana-stub-enter 1 $k_index
+  set $k_stepping = 1
+  set $k_step_file = -1
+  set $k_confirm = $_gdb_setting("confirm")
+  set confirm off
+  if $k_stub_syms == 0
+    katana-stub-symbols
+    set $k_stub_syms = 1
+  end
+  katana-stub-source
+  eval "source /tmp/katana-gdb-%d/step.gdb", $k_session
+  if $k_confirm
+    set confirm on
+  end
+  continue
+end
+document katana-step-begin
+Internal: start the stub in step mode.
+end
+
+define katana-step-stop
+  set $k_step_root = {unsigned long}($k_xplan + $k_xplan_step)
+  set $k_confirm = $_gdb_setting("confirm")
+  set confirm off
+  katana-quiet
+  if $k_step_file >= 0
+    eval "thread apply %d -q -s remove-symbol-file /tmp/katana-gdb-%d/step-%d.o", $_thread, $k_session, $k_step_file
+  end
+  eval "thread apply %d -q -s add-symbol-file /tmp/katana-gdb-%d/step-%d.o", $_thread, $k_session, $k_step_root
+  katana-loud
+  set $k_step_file = $k_step_root
+  if $k_confirm
+    set confirm on
+  end
+  eval "shell @KATANA@ gdb-helper step %d %d", $k_session, $k_step_root
+end
+document katana-step-stop
+Internal: a --step stop before a variable's transform.
+end
+
+# The stub's getppid before its commit: GDB is still here (the stub
+# commits nothing without it).  Its getpid: the entry stop goes on, the
+# return ends the run.
+define katana-step-catch
+  if $orig_rax == 110 && $pc >= $k_stub_base && $pc < $k_stub_base + $k_code_size
+    set {unsigned long}($k_xplan + $k_xplan_step + 16) = 1
+    continue
+  else
+    if $pc == $k_stub_base + $k_stub_resume_off && {unsigned long}($k_req + 48) == 1 && (long)$rax != -38
+      set $k_stub_ok = 1
+      katana-step-finish
+    else
+      continue
+    end
+  end
+end
+document katana-step-catch
+Internal: the end of a --step run of the stub.
+end
+
+define katana-step-finish
+  katana-quiet
+  eval "delete %d", $k_step_bp
+  eval "delete %d", $k_catch
+  if $k_step_file >= 0
+    eval "thread apply %d -q -s remove-symbol-file /tmp/katana-gdb-%d/step-%d.o", $_thread, $k_session, $k_step_file
+    set $k_step_file = -1
+  end
+  set $k_stepping = 0
+  set $k_done = 0
+  eval "thread apply %d -q -s katana-step-end", $_thread
+  set $k_quiet = 1
+  katana-loud
+  if $k_done == 0
+    katana-undo
+    katana-report
+  end
+  katana-end
+end
+document katana-step-finish
+Internal: take the thread back after --step, commit or undo.
+end
+
+define katana-step-end
+  katana-stub-leave
+  katana-back-thread
+  katana-apply-committed
+  set $k_done = 1
+end
+document katana-step-end
+Internal: the fallible end of a --step run.
+end
+
+define katana abort
+  if $k_stepping == 0
+    echo katana: abort: no katana apply --step is stopped in the stub\n
+    katana-fail
+  end
+  set $k_sig = 0
+  eval "thread apply %d -q -s set $k_sig = $_siginfo.si_signo", $_thread
+  if $k_sig == 11 || $k_sig == 7 || $k_sig == 4 || $k_sig == 8
+    # the stub faulted (while stepping): it cannot go on; katana-stub-leave
+    # drops the signal, the apply is undone
+    set $k_stub_ok = 0
+    katana-step-finish
+  else
+    echo katana: aborting: the stub finishes this variable, frees what it built and changes nothing\n
+    set {unsigned long}($k_xplan + $k_xplan_step + 8) = 1
+    continue
+  end
+end
+document katana abort
+Roll back a katana apply --step stopped in the stub: katana abort
+The stub stops after the variable it is in, frees the objects it built,
+writes nothing, and the apply is undone: the process is as it was.
 end
 
 # ------------------------------------------------------------------ vars
@@ -1044,5 +1210,7 @@ end
 
 set $k_session = 0
 set $k_quiet = 0
+set $k_stepping = 0
+set $k_step = 0
 set $k_stub_syms = 0
 set $k_exit = 0

@@ -255,6 +255,7 @@ static const char *fail_what(int64_t code)
 	case KX_EABORT: return "katana abort";
 	case KX_EPLAN: return "the transform plan is malformed";
 	case KX_EBACK: return "a type cannot be transformed back";
+	case KX_EGONE: return "GDB went away during katana apply --step";
 	}
 	return "unknown failure";
 }

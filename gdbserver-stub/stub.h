@@ -168,6 +168,7 @@ enum {
 	KX_EABORT = 6,			/* katana abort at a --step stop */
 	KX_EPLAN = 7,			/* the plan is malformed */
 	KX_EBACK = 8,			/* revert: a type has no backward program */
+	KX_EGONE = 9,			/* --step: GDB went away before the commit */
 };
 
 enum {
@@ -191,9 +192,12 @@ struct kstub_xplan {
 	uint32_t fail_root;		/* the variable it was reached from */
 	uint32_t fail_type;		/* the type being transformed */
 	uint64_t fail_off;		/* offset of the failing field in the object */
-	/* --step: GDB reads which variable is next; sets abort to roll back */
+	/* --step: GDB reads which variable is next; sets abort to roll back;
+	 * sets go when it sees the stub's getppid before the commit (a stub
+	 * left alone, GDB gone while other threads run again, commits nothing) */
 	uint64_t step_root;
 	uint64_t abort;
+	uint64_t go;
 };
 
 _Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
@@ -204,11 +208,18 @@ _Static_assert(sizeof(struct kstub_request) <= 0x100, "kstub_request fits its ar
 _Static_assert(sizeof(struct kstub_xtype) == 48, "kstub_xtype layout");
 _Static_assert(sizeof(struct kstub_xroot) == 32, "kstub_xroot layout");
 _Static_assert(sizeof(struct kstub_xptr) == 24, "kstub_xptr layout");
-#define KSTUB_XPLAN_SIZE 168		/* sizeof(struct kstub_xplan), for GDB's dump */
+#define KSTUB_XPLAN_SIZE 176		/* sizeof(struct kstub_xplan), for GDB's dump */
 #define KSTUB_REQ_XPLAN_OFF 80		/* offsetof(struct kstub_request, xplan) */
+#define KSTUB_XPLAN_FLAGS_OFF 20	/* for GDB (--step): offsetof(.., flags) */
+#define KSTUB_XPLAN_STEP_OFF 152	/* step_root; abort and go follow */
 _Static_assert(sizeof(struct kstub_xplan) == KSTUB_XPLAN_SIZE, "kstub_xplan layout");
 _Static_assert(__builtin_offsetof(struct kstub_request, xplan) == KSTUB_REQ_XPLAN_OFF,
 	       "kstub_request layout");
+_Static_assert(__builtin_offsetof(struct kstub_xplan, flags) == KSTUB_XPLAN_FLAGS_OFF &&
+	       __builtin_offsetof(struct kstub_xplan, step_root) == KSTUB_XPLAN_STEP_OFF &&
+	       __builtin_offsetof(struct kstub_xplan, abort) == KSTUB_XPLAN_STEP_OFF + 8 &&
+	       __builtin_offsetof(struct kstub_xplan, go) == KSTUB_XPLAN_STEP_OFF + 16,
+	       "kstub_xplan layout (katana.gdb)");
 _Static_assert(KSTUB_REG_OFF + sizeof(struct kstub_registry) <= KSTUB_REQ_OFF,
 	       "registry fits before the request");
 

@@ -22,14 +22,21 @@ STUB_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -fno-builtin -nostdlib \
 	-fPIE -fvisibility=hidden -mgeneral-regs-only -fno-stack-protector \
 	-fno-stack-clash-protection -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -fno-tree-loop-distribute-patterns -fno-common \
-	-Igdbserver-stub -Ipo -MMD -MP
+	-Igdbserver-stub -Ipo -fdebug-prefix-map=$(CURDIR)=. -MMD -MP
 STUB_LDFLAGS := -nostdlib -static-pie -Wl,--no-dynamic-linker -Wl,-z,text \
 	-Wl,-z,norelro -Wl,-z,noexecstack -Wl,--build-id=none -Wl,-T,gdbserver-stub/stub.ld
 
 STUB_OBJ := $(B)/obj/stub/entry.o $(B)/obj/stub/stub.o $(B)/obj/stub/xform.o
 STUB_ELF := $(DATA)/katana-stub.elf
 STUB_BIN := $(DATA)/katana-stub.bin
-STUB_ALL := $(STUB_ELF) $(STUB_BIN)
+# its sources, for stepping through it in GDB (katana apply --step)
+STUB_SRC_FILES := $(wildcard gdbserver-stub/*.c gdbserver-stub/*.h gdbserver-stub/*.S) po/po_xop.h
+STUB_SRC := $(STUB_SRC_FILES:%=$(DATA)/src/%)
+STUB_ALL := $(STUB_ELF) $(STUB_BIN) $(STUB_SRC)
+
+$(DATA)/src/%: %
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(B)/obj/stub/%.o: gdbserver-stub/%.c config.mk gdbserver-stub/stub.mk
 	@mkdir -p $(@D)

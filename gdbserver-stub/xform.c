@@ -38,6 +38,7 @@
 #define NR_clock_gettime 228
 #define NR_brk 12
 #define NR_madvise 28
+#define NR_getppid 110
 #define MADV_POPULATE_WRITE 23
 #define MADV_HUGEPAGE 14
 #define MAP_POPULATE 0x8000
@@ -788,6 +789,15 @@ int kx_build(struct kx_state *s, struct kstub_xplan *plan, int back)
 	if (do_ptrs(s))
 		return -EINVAL;
 	plan->ns = mono_ns() - t0;
+	if (plan->flags & KX_STEP) {
+		/* --step: GDB's catchpoint on this getppid sets go.  A stub
+		 * left alone (GDB quit or detached at a stop: the other
+		 * threads run again) commits nothing. */
+		plan->go = 0;
+		sys6(NR_getppid, 0, 0, 0, 0, 0, 0);
+		if (!plan->go)
+			return fail(s, KX_EGONE, 0, 0, 0, 0);
+	}
 	return 0;
 }
 

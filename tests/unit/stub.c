@@ -611,7 +611,7 @@ static long x_request(uint64_t op, uint64_t index, struct kstub_xplan *plan, cha
 	return req.done == 1 ? req.result : -9999;
 }
 
-/* The data transform engine, entered like GDB enters the stub (13 tests). */
+/* The data transform engine, entered like GDB enters the stub (14 tests). */
 static void test_transforms(int (*volatile call)(void), const uint8_t *fn_orig)
 {
 	static struct xfixture f;
@@ -724,6 +724,19 @@ static void test_transforms(int (*volatile call)(void), const uint8_t *fn_orig)
 	   (unsigned long)f.plan.fail_value, (unsigned long)f.plan.fail_off);
 	x_ocfg.color = 1;
 
+	/* --step with nobody there: the stub's getppid is not caught, so
+	 * nothing is committed (GDB quit at a stop, the other threads run) */
+	x_plan(&f, ro);
+	f.plan.flags = KX_STEP;
+	old_head = x_head;
+	nallocs = nfrees = 0;
+	r = x_request(KSTUB_OP_COMMIT, 9, &f.plan, why, sizeof why, &regs);
+	ok(r == -EINVAL && f.plan.fail_code == KX_EGONE && f.plan.step_root == 3 &&
+	   nallocs == nfrees && nallocs > 0 && call() == 3 && p->state == KSTUB_STAGED &&
+	   x_head->key == 1 && (void *)x_head == (void *)old_head,
+	   "--step without GDB at the commit: %ld (KX_EGONE %ld), %d objects built and freed, nothing changed",
+	   r, (long)f.plan.fail_code, nallocs);
+
 	/* a million nodes (the time is reported, not judged: make bench does) */
 	{
 		const long N = 1000000;
@@ -774,7 +787,7 @@ int main(void)
 	int (*volatile call_abs)(void) = kt_old_abs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tap_plan(48);
+	tap_plan(49);
 	memcpy(old_orig, (void *)old_fn, 16);
 	memcpy(old2_orig, (void *)old_fn2, 16);
 	memcpy(abs_orig, (void *)kt_old_abs, 16);
