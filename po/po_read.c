@@ -685,6 +685,10 @@ static int read_xtypes(struct po *p)
 			return err;
 		if (!*t->name)
 			return bad(p, "%s: type without a name", what);
+		snprintf(what, sizeof(what), "section '" PO_SN_XTYPES "': entry %zu (%.40s)",
+			 k, t->name);
+		if (d.back_len && *t->back_why)
+			return bad(p, "%s: a backward program and a reason why there is none", what);
 		if (d.flags & ~known)
 			return bad(p, "%s: unknown flags 0x%x", what, d.flags & ~known);
 		if (!d.fwd_len || d.fwd_off > code_len || d.fwd_len > code_len - d.fwd_off ||
@@ -729,6 +733,9 @@ static int read_ptrs(struct po *p)
 
 		memcpy(&d, base + k * sizeof(d), sizeof(d));
 		snprintf(what, sizeof(what), "section '" PO_SN_PTRS "': entry %zu", k);
+		/* check_sym takes symbol 0 (the null symbol is undefined) */
+		if (!d.site_sym)
+			return bad(p, "%s: site_sym is 0", what);
 		if ((err = check_sym(p, d.site_sym, 1, what, "site_sym")))
 			return err;
 		if (d.var >= p->nvars || p->vars[d.var].action != PO_VAR_TRANSFORM)

@@ -121,6 +121,27 @@ static int int_size(uint64_t n)
 	return n == 1 || n == 2 || n == 4 || n == 8;
 }
 
+/* Why the bytes at p[at] are not an operation, for messages. */
+static int decode_why(const uint8_t *p, size_t len, size_t at, char *why, size_t why_len)
+{
+	size_t pos = at + 1;
+	uint64_t v = 0;
+	int n;
+
+	if (at >= len)
+		return why_set(why, why_len, "+%zu: the program ends without an end operation", at);
+	n = po_xop_nargs(p[at]);
+	if (n < 0)
+		return why_set(why, why_len, "+%zu: unknown opcode 0x%02x", at, p[at]);
+	for (int i = 0; i < n; i++)
+		if (po_uleb(p, len, &pos, &v))
+			return why_set(why, why_len, "+%zu: %s: operand %d truncated or over 64 bits",
+				       at, po_xop_name(p[at]), i + 1);
+	/* the operands decode: only ENUM has more, its table */
+	return why_set(why, why_len, "+%zu: enum: table of %llu pairs truncated or malformed",
+		       at, (unsigned long long)v);
+}
+
 int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int back,
 		   char *why, size_t why_len)
 {
@@ -142,8 +163,7 @@ int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int
 		uint64_t *a = op.a;
 
 		if (po_xop_decode(p, len, &pos, &op))
-			return why_set(why, why_len, "+%zu: not an operation (opcode 0x%02x)",
-				       at, at < len ? p[at] : 0);
+			return decode_why(p, len, at, why, why_len);
 		if (op.code == PO_XOP_END) {
 			if (pos != len)
 				return why_set(why, why_len, "+%zu: end before the program's last byte", at);
@@ -156,6 +176,11 @@ int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int
 				return why_set(why, why_len, "+%zu: %s: type %llu of %zu", at,
 					       po_xop_name(op.code), (unsigned long long)ti, ntypes);
 			r = &types[ti];
+			/* undoing this object undoes r's too (the stub runs r's
+			 * backward program, or reverts the objects pointed to) */
+			if (back && !r->back)
+				return why_set(why, why_len, "+%zu: %s: type %llu (%s) cannot be undone",
+					       at, po_xop_name(op.code), (unsigned long long)ti, r->name);
 		}
 		if (inplace && (op.code == PO_XOP_COPY || op.code == PO_XOP_INT ||
 				op.code == PO_XOP_BITS || op.code == PO_XOP_ENUM || a[0] != a[1]))
@@ -195,9 +220,6 @@ int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int
 			if (!(r->flags & PO_XT_HEAP))
 				return why_set(why, why_len, "+%zu: ptr: type %llu (%s) is not marked heap",
 					       at, (unsigned long long)a[2], r->name);
-			if (back && !r->back)
-				return why_set(why, why_len, "+%zu: ptr: type %llu (%s) cannot be undone",
-					       at, (unsigned long long)a[2], r->name);
 			break;
 		case PO_XOP_SUB:
 			if (!inside(a[0], src_size(r, back), ss) || !inside(a[1], dst_size(r, back), ds))
@@ -212,7 +234,8 @@ int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int
 				return why_set(why, why_len, "+%zu: array: %llu elements, strides %llu/%llu, element %s",
 					       at, (unsigned long long)a[2], (unsigned long long)a[3],
 					       (unsigned long long)a[4], r->name);
-			if (a[2] > UINT64_MAX / a[3] || a[2] > UINT64_MAX / a[4] ||
+			/* a stride may be 0 (an array of GNU C empty structs) */
+			if ((a[3] && a[2] > UINT64_MAX / a[3]) || (a[4] && a[2] > UINT64_MAX / a[4]) ||
 			    !inside(a[0], a[3] * (a[2] - 1) + src_size(r, back), ss) ||
 			    !inside(a[1], a[4] * (a[2] - 1) + dst_size(r, back), ds))
 				goto range;

@@ -2,19 +2,28 @@
  * back field by field, then check that corrupt copies are rejected with one
  * message and no crash.  TAP output.
  *
- *   po_roundtrip             run the tests
- *   po_roundtrip --write F   only write the sample PO to F (for t1010)
+ * The same for format 2 (data transforms): a PO with every kind of
+ * transform record, one damage at a time, and the transform programs on
+ * tables built here.
+ *
+ *   po_roundtrip                run the tests
+ *   po_roundtrip --write F      only write the sample PO to F (for t1010)
+ *   po_roundtrip --write-v2 F   only write the version 2 sample to F
+ *                               (fuzz/seeds/xform.po)
  */
 #include <elf.h>
 #include <errno.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libelf.h>
 #include <unistd.h>
 
 #include "po.h"
+#include "po_xop.h"
 #include "tap.h"
 
 /* messages from the library: counted, the last one kept */
@@ -437,8 +446,9 @@ static Elf64_Shdr *shdr(uint8_t *b, const char *name)
 }
 
 /* Open a modified copy; expect failure with code want (0: any negative)
- * and exactly one message. */
-static void expect_reject(uint8_t *b, size_t size, int want, const char *what)
+ * and exactly one message, of one line, containing needle (if not NULL). */
+static void expect_reject_msg(uint8_t *b, size_t size, int want, const char *needle,
+			      const char *what)
 {
 	struct po *p = NULL;
 	int err;
@@ -447,9 +457,15 @@ static void expect_reject(uint8_t *b, size_t size, int want, const char *what)
 	last_msg[0] = 0;
 	err = po_open_mem(b, size, "bad.po", &p);
 	ok(err < 0 && (!want || err == want) && !p && nerrors == 1 &&
-	   !strncmp(last_msg, "po: 'bad.po': ", 14),
+	   !strncmp(last_msg, "po: 'bad.po': ", 14) && !strchr(last_msg, '\n') &&
+	   (!needle || strstr(last_msg, needle)),
 	   "%s: rejected (%d: %s)", what, err, last_msg);
 	po_close(p);
+}
+
+static void expect_reject(uint8_t *b, size_t size, int want, const char *what)
+{
+	expect_reject_msg(b, size, want, NULL, what);
 }
 
 static uint8_t *copy(void)
@@ -594,6 +610,637 @@ static void check_corruption(void)
 	ok(crashes_avoided == 3000, "3000 random bit flips: no crash, one message per failure");
 }
 
+/* ------------------------------------------------------------ version 2 */
+/* Data transforms.  Six types, every opcode:
+ *   0 struct item    24 -> 32, heap: int id widened to long, a list link
+ *   1 struct pair     8 -> 8:  two ints swapped
+ *   2 struct holder  16 -> 16, in place: a pointer to an item
+ *   3 struct box      8 -> 8:  a pair embedded (SUB)
+ *   4 struct config  64 -> 80: INT, ENUM, BITS, COPY, PTR, ARRAY of box,
+ *                              SUB of holder
+ *   5 struct stats   16 -> 8:  a member removed, cannot be undone
+ * Every operand is below 128, so one byte: the corruption tests name a
+ * byte of a program by its position in these arrays. */
+enum { XT_ITEM, XT_PAIR, XT_HOLDER, XT_BOX, XT_CONFIG, XT_STATS, NXT };
+
+#define SS (PO_XOP_OLD_SIGNED | PO_XOP_NEW_SIGNED)
+#define ITEM_PTR 10		/* offset of item's PTR operation */
+static const uint8_t item_fwd[] = {
+	PO_XOP_INT, 0, 4, 0, 8, SS,
+	PO_XOP_COPY, 8, 8, 8,
+	PO_XOP_PTR, 16, 16, XT_ITEM,
+	PO_XOP_END,
+};
+static const uint8_t item_back[] = {
+	PO_XOP_INT, 0, 8, 0, 4, SS,
+	PO_XOP_COPY, 8, 8, 8,
+	PO_XOP_PTR, 16, 16, XT_ITEM,
+	PO_XOP_END,
+};
+static const uint8_t pair_prog[] = {	/* a swap undoes itself */
+	PO_XOP_COPY, 0, 4, 4,
+	PO_XOP_COPY, 4, 0, 4,
+	PO_XOP_END,
+};
+static const uint8_t holder_prog[] = { PO_XOP_PTR, 0, 0, XT_ITEM, PO_XOP_END };
+static const uint8_t box_prog[] = { PO_XOP_SUB, 0, 0, XT_PAIR, PO_XOP_END };
+#define CFG_ENUM 6		/* offsets of config's ENUM, ARRAY and SUB */
+#define CFG_ARRAY 35
+#define CFG_SUB 42
+static const uint8_t config_fwd[] = {
+	PO_XOP_INT, 4, 2, 0, 8, SS,				/* short level -> long */
+	PO_XOP_ENUM, 0, 4, 8, 2, SS, 4, 0, 1, 1, 2, 2, 0, 0x7f, 0x7f, /* -1=>-1 */
+	PO_XOP_BITS, 64, 3, 80, 5, 0,				/* flags:3 -> flags:5 */
+	PO_XOP_COPY, 56, 16, 8,					/* char name[8] */
+	PO_XOP_PTR, 48, 24, XT_ITEM,				/* struct item *first */
+	PO_XOP_ARRAY, 32, 32, 2, 8, 16, XT_BOX,			/* struct box b[2] */
+	PO_XOP_SUB, 16, 64, XT_HOLDER,				/* struct holder h */
+	PO_XOP_END,
+};
+static const uint8_t config_back[] = {
+	PO_XOP_INT, 0, 8, 4, 2, SS,
+	PO_XOP_ENUM, 8, 2, 0, 4, SS, 4, 1, 0, 2, 1, 0, 2, 0x7f, 0x7f,
+	PO_XOP_BITS, 80, 5, 64, 3, 0,
+	PO_XOP_COPY, 16, 56, 8,
+	PO_XOP_PTR, 24, 48, XT_ITEM,
+	PO_XOP_ARRAY, 32, 32, 2, 16, 8, XT_BOX,
+	PO_XOP_SUB, 64, 16, XT_HOLDER,
+	PO_XOP_END,
+};
+static const uint8_t stats_fwd[] = { PO_XOP_COPY, 8, 0, 8, PO_XOP_END };
+#undef SS
+
+#define PROG(a) a, sizeof(a)
+static const struct po_xtype_info xt_sample[NXT] = {
+	{ "struct item", "'id' int -> long; 'weight' added", NULL, PO_XT_HEAP, 24, 32,
+	  PROG(item_fwd), PROG(item_back) },
+	{ "struct pair", "'a' and 'b' swapped", NULL, 0, 8, 8, PROG(pair_prog), PROG(pair_prog) },
+	{ "struct holder", "pointers to changed data only", NULL, PO_XT_INPLACE, 16, 16,
+	  PROG(holder_prog), PROG(holder_prog) },
+	{ "struct box", NULL, "ignored: box can be undone", 0, 8, 8, PROG(box_prog),
+	  PROG(box_prog) },
+	{ "struct config", "renumbered, widened, moved", NULL, 0, 64, 80,
+	  PROG(config_fwd), PROG(config_back) },
+	{ "struct stats", "'hits' removed", "member 'hits' was removed", 0, 16, 8,
+	  PROG(stats_fwd), NULL, 0 },
+};
+#undef PROG
+
+/* The sample's types as the reader hands them out. */
+static void xt_table(struct po_xtype *t)
+{
+	for (int i = 0; i < NXT; i++) {
+		const struct po_xtype_info *x = &xt_sample[i];
+
+		t[i] = (struct po_xtype){ x->name, x->diff ? x->diff : "",
+					  x->back ? "" : x->back_why, x->flags, x->old_size,
+					  x->new_size, x->fwd, x->back, x->fwd_len, x->back_len };
+	}
+}
+
+/* the sample's variables by index */
+enum { V_CFG, V_LIST, V_STATS };
+
+static int build_v2(struct po_writer *w)
+{
+	static const uint8_t cfg_init[80] = { 1, 0, 0, 0, 0, 0, 0, 0, 2 };
+	struct po_var_info v;
+	uint64_t off_cfg, off_stats;
+	int s_malloc, s_free, s_walk, s_cfg, s_list, s_stats, s_site1, s_site2;
+	int s_cfg_new, s_stats_new;
+
+	for (int i = 0; i < NXT; i++)
+		if (po_writer_xtype(w, &xt_sample[i]) != i)
+			return -EINVAL;
+	CK(po_writer_append(w, PO_SEC_DATA, cfg_init, sizeof(cfg_init), 8, &off_cfg));
+	CK(po_writer_append(w, PO_SEC_BSS, NULL, 8, 8, &off_stats));
+	CK(s_malloc = po_writer_symbol(w, "malloc", PO_SEC_UNDEF, 0, 0, STT_FUNC, STB_GLOBAL));
+	CK(s_free = po_writer_symbol(w, "free", PO_SEC_UNDEF, 0, 0, STT_FUNC, STB_GLOBAL));
+	CK(s_walk = po_writer_symbol(w, "walk", PO_SEC_UNDEF, 0x1200, 30, STT_FUNC, STB_GLOBAL));
+	CK(s_cfg = po_writer_symbol(w, "cfg", PO_SEC_UNDEF, 0x4000, 64, STT_OBJECT, STB_GLOBAL));
+	CK(s_list = po_writer_symbol(w, "list_head", PO_SEC_UNDEF, 0x4040, 16, STT_OBJECT,
+				     STB_GLOBAL));
+	CK(s_stats = po_writer_symbol(w, "stats", PO_SEC_UNDEF, 0x4050, 16, STT_OBJECT,
+				      STB_GLOBAL));
+	CK(s_site1 = po_writer_symbol(w, "cfg_ptr", PO_SEC_UNDEF, 0x4060, 8, STT_OBJECT,
+				      STB_GLOBAL));
+	CK(s_site2 = po_writer_symbol(w, "stat_refs", PO_SEC_UNDEF, 0x4070, 32, STT_OBJECT,
+				      STB_GLOBAL));
+	CK(po_writer_symref(w, s_malloc, PO_SYM_FUNC | PO_SYM_EXTERNAL, NULL, NULL, 0, 0));
+	CK(po_writer_symref(w, s_free, PO_SYM_FUNC | PO_SYM_EXTERNAL, NULL, NULL, 0, 0));
+	CK(po_writer_symref(w, s_walk, PO_SYM_FUNC, NULL, "walk.o", 0x1200, 30));
+	CK(po_writer_symref(w, s_cfg, PO_SYM_OBJECT, NULL, "cfg.o", 0x4000, 64));
+	CK(po_writer_symref(w, s_list, PO_SYM_OBJECT | PO_SYM_LOCAL, "list.c", "list.o",
+			    0x4040, 16));
+	CK(po_writer_symref(w, s_stats, PO_SYM_OBJECT, NULL, "stats.o", 0x4050, 16));
+	CK(po_writer_symref(w, s_site1, PO_SYM_OBJECT, NULL, "cfg.o", 0x4060, 8));
+	CK(po_writer_symref(w, s_site2, PO_SYM_OBJECT, NULL, "stats.o", 0x4070, 32));
+	CK(s_cfg_new = po_writer_symbol(w, "cfg", PO_SEC_DATA, off_cfg, sizeof(cfg_init),
+					STT_OBJECT, STB_GLOBAL));
+	CK(s_stats_new = po_writer_symbol(w, "stats", PO_SEC_BSS, off_stats, 8, STT_OBJECT,
+					  STB_GLOBAL));
+	CK(po_writer_set_alloc(w, s_malloc, s_free));
+
+	memset(&v, 0, sizeof(v));
+	v.name = "cfg";
+	v.cu = "cfg.c";
+	v.type = "struct config";
+	v.old_sym = s_cfg;
+	v.new_sym = s_cfg_new;
+	v.action = PO_VAR_TRANSFORM;
+	v.old_size = 64;
+	v.new_size = 80;
+	v.xtype = 1 + XT_CONFIG;
+	CK(po_writer_var(w, &v));
+	memset(&v, 0, sizeof(v));
+	v.name = "list_head";
+	v.cu = "list.c";
+	v.type = "struct holder";
+	v.old_sym = s_list;
+	v.action = PO_VAR_FIXUP;
+	v.flags = PO_VAR_LOCAL;
+	v.old_size = v.new_size = 16;
+	v.xtype = 1 + XT_HOLDER;
+	CK(po_writer_var(w, &v));
+	memset(&v, 0, sizeof(v));
+	v.name = "stats";
+	v.cu = "stats.c";
+	v.type = "struct stats";
+	v.old_sym = s_stats;
+	v.new_sym = s_stats_new;
+	v.action = PO_VAR_TRANSFORM;
+	v.old_size = 16;
+	v.new_size = 8;
+	v.xtype = 1 + XT_STATS;
+	CK(po_writer_var(w, &v));
+
+	CK(po_writer_ptr(w, s_site1, V_CFG, 0, 0));
+	CK(po_writer_ptr(w, s_site2, V_STATS, 16, -8));
+	CK(po_writer_unsafe(w, s_walk, PO_UNSAFE_DATA));
+	CK(po_writer_unsafe(w, s_malloc, PO_UNSAFE_ALLOC));
+	return 0;
+}
+
+/* A PO of target t built by fn (NULL: nothing in it). */
+static int write_po(const char *path, int (*fn)(struct po_writer *), uint64_t *size)
+{
+	struct po_target_info t = { .name = "listd", .kind = PO_TARGET_EXEC,
+				    .machine = EM_X86_64 };
+	struct po_writer *w;
+	int err;
+
+	err = po_writer_new(&w, &t);
+	if (err)
+		return err;
+	err = fn ? fn(w) : 0;
+	if (!err)
+		err = po_writer_write(w, path, size);
+	po_writer_free(w);
+	return err;
+}
+
+static const char *symname(struct po *p, uint32_t i)
+{
+	const struct po_symbol *s = po_symbol(p, i);
+
+	return s ? s->name : "(none)";
+}
+
+static void check_v2_roundtrip(struct po *p)
+{
+	const struct po_info *in = po_info(p);
+	const struct po_var *v;
+	const struct po_ptr *r;
+	char buf[256];
+	int good = po_nxtypes(p) == NXT && !po_xtype(p, NXT);
+
+	ok(in->version == 2 && !strcmp(in->target_name, "listd") &&
+	   in->target_kind == PO_TARGET_EXEC && in->build_id_len == 0, "v2: header version 2");
+	ok(in->alloc_sym && in->free_sym && !strcmp(symname(p, in->alloc_sym), "malloc") &&
+	   !strcmp(symname(p, in->free_sym), "free") &&
+	   po_symbol(p, in->alloc_sym)->sec == PO_SEC_UNDEF &&
+	   po_symbol(p, in->alloc_sym)->ref &&
+	   (po_symbol(p, in->alloc_sym)->ref->flags & PO_SYM_EXTERNAL), "v2: allocator symbols");
+	for (int i = 0; good && i < NXT; i++) {
+		const struct po_xtype *t = po_xtype(p, (size_t)i);
+		const struct po_xtype_info *x = &xt_sample[i];
+
+		good = !strcmp(t->name, x->name) && !strcmp(t->diff, x->diff ? x->diff : "") &&
+			t->flags == x->flags && t->old_size == x->old_size &&
+			t->new_size == x->new_size && t->fwd_len == x->fwd_len &&
+			!memcmp(t->fwd, x->fwd, x->fwd_len) && t->back_len == x->back_len &&
+			(x->back ? t->back && !memcmp(t->back, x->back, x->back_len) &&
+				   !strcmp(t->back_why, "") :
+				   !t->back && !strcmp(t->back_why, x->back_why));
+		if (!good)
+			diag("xtype %d (%s) differs", i, x->name);
+	}
+	ok(good, "v2: six xtypes: names, diffs, flags, sizes, both programs, back_why");
+	ok(!strcmp(po_xtype(p, XT_BOX)->back_why, "") &&
+	   !strcmp(po_xtype(p, XT_STATS)->back_why, "member 'hits' was removed") &&
+	   !po_xtype(p, XT_STATS)->back, "v2: back_why only where there is no backward program");
+
+	ok(po_nvars(p) == 3 && !po_var(p, 3), "v2: three variables");
+	v = po_var(p, V_CFG);
+	ok(v && v->action == PO_VAR_TRANSFORM && v->xtype == 1 + XT_CONFIG &&
+	   !strcmp(v->name, "cfg") && !strcmp(v->type, "struct config") &&
+	   v->old_size == 64 && v->new_size == 80 && !strcmp(symname(p, v->old_sym), "cfg") &&
+	   po_symbol(p, v->old_sym)->sec == PO_SEC_UNDEF &&
+	   po_symbol(p, v->new_sym)->sec == PO_SEC_DATA && po_symbol(p, v->new_sym)->size == 80,
+	   "v2: transform variable");
+	v = po_var(p, V_LIST);
+	ok(v && v->action == PO_VAR_FIXUP && v->xtype == 1 + XT_HOLDER && v->new_sym == 0 &&
+	   v->flags == PO_VAR_LOCAL && v->old_size == 16 && v->new_size == 16 &&
+	   !strcmp(symname(p, v->old_sym), "list_head") &&
+	   !strcmp(po_symbol(p, v->old_sym)->ref_cu, "list.c"), "v2: fixup variable");
+	v = po_var(p, V_STATS);
+	ok(v && v->action == PO_VAR_TRANSFORM && v->xtype == 1 + XT_STATS &&
+	   po_symbol(p, v->new_sym)->sec == PO_SEC_BSS && v->new_size == 8,
+	   "v2: transform variable that cannot be undone");
+
+	ok(po_nptrs(p) == 2 && !po_ptr(p, 2), "v2: two pointer records");
+	r = po_ptr(p, 0);
+	ok(r && r->var == V_CFG && r->site_off == 0 && r->addend == 0 &&
+	   !strcmp(symname(p, r->site_sym), "cfg_ptr") &&
+	   po_symbol(p, r->site_sym)->sec == PO_SEC_UNDEF, "v2: pointer record 0");
+	r = po_ptr(p, 1);
+	ok(r && r->var == V_STATS && r->site_off == 16 && r->addend == -8 &&
+	   !strcmp(symname(p, r->site_sym), "stat_refs"), "v2: pointer record 1");
+	ok(po_nunsafe(p) == 2 && !strcmp(symname(p, po_unsafe(p, 0)->sym), "walk") &&
+	   po_unsafe(p, 0)->flags == PO_UNSAFE_DATA &&
+	   !strcmp(symname(p, po_unsafe(p, 1)->sym), "malloc") &&
+	   po_unsafe(p, 1)->flags == PO_UNSAFE_ALLOC, "v2: unsafe flags data and alloc");
+
+	/* the programs decode back into the operations written */
+	{
+		const struct po_xtype *t = po_xtype(p, XT_CONFIG);
+		struct po_xop op;
+		size_t pos = CFG_ENUM;
+
+		ok(!po_xop_decode(t->fwd, t->fwd_len, &pos, &op) && op.code == PO_XOP_ENUM &&
+		   (po_xop_describe(po_xtype(p, 0), po_nxtypes(p), &op, buf, sizeof(buf)), 1) &&
+		   !strcmp(buf, "enum +0 (4 bytes, signed) -> +8 (2 bytes, signed): "
+			   "0=>1, 1=>2, 2=>0, -1=>-1"), "v2: describe enum (%s)", buf);
+		pos = CFG_ARRAY;
+		ok(!po_xop_decode(t->fwd, t->fwd_len, &pos, &op) && op.code == PO_XOP_ARRAY &&
+		   (po_xop_describe(po_xtype(p, 0), po_nxtypes(p), &op, buf, sizeof(buf)), 1) &&
+		   !strcmp(buf, "array +32 -> +32, 2 x type 3 (struct box), strides 8 -> 16"),
+		   "v2: describe array (%s)", buf);
+	}
+	ok(!strcmp(po_xop_name(PO_XOP_BITS), "bits") && !strcmp(po_xop_name(PO_XOP_SUB), "sub") &&
+	   !strcmp(po_xop_name(0x42), "?") &&
+	   !strcmp(po_var_action_name(PO_VAR_TRANSFORM), "transform") &&
+	   !strcmp(po_var_action_name(PO_VAR_FIXUP), "fixup"), "v2: names of ops and actions");
+}
+
+/* Only a data-related unsafe flag: still version 2. */
+static int build_unsafe_data(struct po_writer *w)
+{
+	int s;
+
+	CK(s = po_writer_symbol(w, "walk", PO_SEC_UNDEF, 0, 0, STT_FUNC, STB_GLOBAL));
+	CK(po_writer_unsafe(w, s, PO_UNSAFE_DATA));
+	return 0;
+}
+
+/* Everything of version 1: a new variable and a replaced function. */
+static int build_v1_only(struct po_writer *w)
+{
+	struct po_var_info v;
+	uint64_t off;
+	int s_new, s_f;
+
+	CK(po_writer_append(w, PO_SEC_DATA, data, 8, 8, &off));
+	CK(s_new = po_writer_symbol(w, "fresh", PO_SEC_DATA, off, 8, STT_OBJECT, STB_GLOBAL));
+	CK(s_f = po_writer_symbol(w, "walk", PO_SEC_UNDEF, 0, 0, STT_FUNC, STB_GLOBAL));
+	CK(po_writer_unsafe(w, s_f, PO_UNSAFE_REPLACED));
+	memset(&v, 0, sizeof(v));
+	v.name = "fresh";
+	v.cu = "f.c";
+	v.new_sym = s_new;
+	v.action = PO_VAR_NEW;
+	v.new_size = 8;
+	CK(po_writer_var(w, &v));
+	return 0;
+}
+
+static void check_v2_versions(const char *dir)
+{
+	char path[4096];
+	struct po *p = NULL;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/v1.po", dir);
+	err = write_po(path, build_v1_only, NULL);
+	ok(!err && !po_open(path, &p) && po_info(p)->version == 1 && !po_nxtypes(p) &&
+	   !po_nptrs(p) && !po_info(p)->alloc_sym, "v2: a PO without transforms is version 1");
+	po_close(p);
+	p = NULL;
+	err = write_po(path, NULL, NULL);
+	ok(!err && !po_open(path, &p) && po_info(p)->version == 1, "v2: an empty PO is version 1");
+	po_close(p);
+	p = NULL;
+	err = write_po(path, build_unsafe_data, NULL);
+	ok(!err && !po_open(path, &p) && po_info(p)->version == 2 &&
+	   po_unsafe(p, 0)->flags == PO_UNSAFE_DATA, "v2: an unsafe 'data' flag alone makes version 2");
+	po_close(p);
+	unlink(path);
+}
+
+/* po_xform_translate and po_xform_check_all on tables built here. */
+static void check_xform_tables(void)
+{
+	static const uint8_t end[] = { PO_XOP_END };
+	static const uint8_t sub1[] = { PO_XOP_SUB, 0, 0, 1, PO_XOP_END };
+	static const uint8_t sub0[] = { PO_XOP_SUB, 0, 0, 0, PO_XOP_END };
+	static const uint8_t sub9[] = { PO_XOP_SUB, 0, 0, 9, PO_XOP_END };
+	/* GNU C empty structs: an array of them has stride 0 */
+	static const uint8_t arr0[] = { PO_XOP_ARRAY, 0, 0, 3, 0, 4, 0, PO_XOP_END };
+	static const uint8_t copy_far[] = { PO_XOP_COPY, 4, 0, 8, PO_XOP_END };
+	static const uint8_t ptr0[] = { PO_XOP_PTR, 0, 0, 0, PO_XOP_END };
+	struct po_xtype t[NXT], c[2];
+	char why[256];
+	uint64_t o = 0;
+
+	xt_table(t);
+	ok(po_xform_check_all(t, NXT, why, sizeof(why)) == 0, "xform: the sample's table checks");
+	ok(!po_xform_translate(t, NXT, XT_CONFIG, 0, 58, &o) && o == 18 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 0, 4, &o) && o == 0 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 0, 0, &o) && o == 8 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 0, 48, &o) && o == 24,
+	   "xform: offsets in a copied member and at converted fields map over");
+	ok(po_xform_translate(t, NXT, XT_CONFIG, 0, 5, &o) == -1 &&
+	   po_xform_translate(t, NXT, XT_CONFIG, 0, 12, &o) == -1 &&
+	   po_xform_translate(t, NXT, XT_CONFIG, 0, 64, &o) == -1 &&
+	   po_xform_translate(t, NXT, XT_STATS, 0, 3, &o) == -1 &&
+	   !po_xform_translate(t, NXT, XT_STATS, 0, 10, &o) && o == 2,
+	   "xform: inside a converted field, padding, past the end, a dropped member: not carried");
+	ok(!po_xform_translate(t, NXT, XT_CONFIG, 0, 21, &o) && o == 69 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 0, 44, &o) && o == 48 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 0, 32 + 8 + 1, &o) && o == 32 + 16 + 5 &&
+	   !po_xform_translate(t, NXT, XT_BOX, 0, 6, &o) && o == 2,
+	   "xform: SUB and ARRAY are followed into the embedded types");
+	ok(!po_xform_translate(t, NXT, XT_CONFIG, 1, 48, &o) && o == 44 &&
+	   !po_xform_translate(t, NXT, XT_CONFIG, 1, 16 + 3, &o) && o == 56 + 3 &&
+	   po_xform_translate(t, NXT, XT_STATS, 1, 0, &o) == -1 &&
+	   po_xform_translate(t, NXT, NXT, 0, 0, &o) == -1,
+	   "xform: backward translation; none without a backward program or type");
+
+	/* a pair of types embedding each other */
+	c[0] = (struct po_xtype){ "a", "", "", 0, 8, 8, sub1, NULL, sizeof(sub1), 0 };
+	c[1] = (struct po_xtype){ "b", "", "", 0, 8, 8, sub0, NULL, sizeof(sub0), 0 };
+	why[0] = 0;
+	ok(po_xform_check_all(c, 2, why, sizeof(why)) == -1 && strstr(why, "embeds itself") &&
+	   po_xform_translate(c, 2, 0, 0, 0, &o) == -1, "xform: SUB cycle refused (%s)", why);
+	c[1].fwd = sub9;
+	why[0] = 0;
+	ok(po_xform_check_all(c, 2, why, sizeof(why)) == -1 && strstr(why, "sub: type 9 of 2") &&
+	   strstr(why, "type 1 (b): forward program"), "xform: type out of range (%s)", why);
+	c[0] = (struct po_xtype){ "empty", "", "", 0, 0, 4, end, NULL, sizeof(end), 0 };
+	c[1] = (struct po_xtype){ "empties", "", "", 0, 0, 12, arr0, NULL, sizeof(arr0), 0 };
+	ok(po_xform_check_all(c, 2, why, sizeof(why)) == 0 &&
+	   po_xform_translate(c, 2, 1, 0, 0, &o) == -1,
+	   "xform: array of empty structs (stride 0): no division by zero");
+	c[1].fwd = copy_far;
+	c[1].fwd_len = sizeof(copy_far);
+	c[1].old_size = 8;
+	why[0] = 0;
+	ok(po_xform_check(c, 2, 1, 0, why, sizeof(why)) == -1 && strstr(why, "outside the object"),
+	   "xform: copy outside the object (%s)", why);
+	c[1] = (struct po_xtype){ "x", "", "", PO_XT_INPLACE, 8, 16, ptr0, NULL, sizeof(ptr0), 0 };
+	why[0] = 0;
+	ok(po_xform_check(c, 2, 1, 0, why, sizeof(why)) == -1 && strstr(why, "in-place type with sizes"),
+	   "xform: in-place type whose size changes (%s)", why);
+	c[0].flags = PO_XT_HEAP;
+	c[1] = (struct po_xtype){ "y", "", "", 0, 8, 8, ptr0, ptr0, sizeof(ptr0), sizeof(ptr0) };
+	why[0] = 0;
+	ok(po_xform_check(c, 2, 1, 0, why, sizeof(why)) == 0 &&
+	   po_xform_check(c, 2, 1, 1, why, sizeof(why)) == -1 && strstr(why, "cannot be undone"),
+	   "xform: backward ptr to a type that cannot be undone (%s)", why);
+}
+
+/* Where the v2 sample keeps its records, read with libelf. */
+struct loc {
+	size_t off, size;
+};
+static struct {
+	struct loc hdr, str, vars, xtypes, xform, ptrs, symtab;
+} L;
+static uint8_t *img2;
+static size_t img2_size;
+
+static int locate(uint8_t *b, size_t n)
+{
+	const struct {
+		const char *name;
+		struct loc *l;
+	} want[] = {
+		{ ".katana", &L.hdr }, { ".katana.str", &L.str }, { ".katana.vars", &L.vars },
+		{ ".katana.xtypes", &L.xtypes }, { ".katana.xform", &L.xform },
+		{ ".katana.ptrs", &L.ptrs }, { ".symtab", &L.symtab },
+	};
+	size_t nwant = sizeof(want) / sizeof(want[0]), found = 0, shstrndx;
+	Elf_Scn *scn = NULL;
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE || !(e = elf_memory((char *)b, n)))
+		return -1;
+	if (elf_getshdrstrndx(e, &shstrndx)) {
+		elf_end(e);
+		return -1;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
+			continue;
+		for (size_t i = 0; i < nwant; i++) {
+			if (strcmp(name, want[i].name))
+				continue;
+			want[i].l->off = sh.sh_offset;
+			want[i].l->size = sh.sh_size;
+			found++;
+		}
+	}
+	elf_end(e);
+	return found == nwant ? 0 : -1;
+}
+
+#define HDR(b) ((struct po_disk_hdr *)((b) + L.hdr.off))
+#define XT(b, i) ((struct po_disk_xtype *)((b) + L.xtypes.off) + (i))
+#define VAR(b, i) ((struct po_disk_var *)((b) + L.vars.off) + (i))
+#define XPTR(b, i) ((struct po_disk_ptr *)((b) + L.ptrs.off) + (i))
+#define FWD(b, i) ((b) + L.xform.off + XT(b, i)->fwd_off)
+#define BACK(b, i) ((b) + L.xform.off + XT(b, i)->back_off)
+
+/* ... is the damage (a statement; commas allowed) */
+#define CORRUPT2(what, want, needle, ...) do { \
+	uint8_t *b = malloc(img2_size); \
+	memcpy(b, img2, img2_size); \
+	__VA_ARGS__; \
+	expect_reject_msg(b, img2_size, want, needle, what); \
+	free(b); \
+} while (0)
+
+static void check_v2_corruption(void)
+{
+	size_t nsyms = L.symtab.size / sizeof(Elf64_Sym), bad_trunc = 0, fine = 0;
+	uint32_t cfg_new = 0;
+	unsigned seed = 4242;
+	struct po *p = NULL;
+
+	if (po_open_mem(img2, img2_size, "v2.po", &p) == 0)
+		cfg_new = po_var(p, V_CFG)->new_sym;
+	po_close(p);
+
+	CORRUPT2("xtype: forward program offset past .katana.xform", -PO_EFORMAT,
+		 "outside '.katana.xform'", XT(b, XT_ITEM)->fwd_off = (uint32_t)L.xform.size);
+	CORRUPT2("xtype: forward program length past .katana.xform", -PO_EFORMAT,
+		 "outside '.katana.xform'",
+		 XT(b, XT_STATS)->fwd_len = (uint32_t)L.xform.size - XT(b, XT_STATS)->fwd_off + 1);
+	CORRUPT2("xtype: backward program offset overflows", -PO_EFORMAT,
+		 "outside '.katana.xform'", XT(b, XT_PAIR)->back_off = 0xffffffff);
+	CORRUPT2("xtype: empty forward program", -PO_EFORMAT, "outside '.katana.xform'",
+		 XT(b, XT_BOX)->fwd_len = 0);
+	CORRUPT2("xtype: program without end", -PO_EFORMAT,
+		 "type 0 (struct item): forward program: +14: the program ends without an end operation",
+		 XT(b, XT_ITEM)->fwd_len--);
+	CORRUPT2("xtype: end before the program's last byte", -PO_EFORMAT,
+		 "end before the program's last byte", XT(b, XT_HOLDER)->back_len++);
+	CORRUPT2("xtype: unknown opcode", -PO_EFORMAT, "+0: unknown opcode 0x0f",
+		 FWD(b, XT_CONFIG)[0] = 0x0f);
+	CORRUPT2("xtype: operand truncated", -PO_EFORMAT, "+0: copy: operand 3 truncated",
+		 { FWD(b, XT_STATS)[3] = 0x80; FWD(b, XT_STATS)[4] = 0x80; });
+	CORRUPT2("xtype: sub names a type out of range", -PO_EFORMAT,
+		 "type 4 (struct config): forward program: +42: sub: type 9 of 6",
+		 FWD(b, XT_CONFIG)[CFG_SUB + 3] = 9);
+	CORRUPT2("xtype: ptr names a type out of range", -PO_EFORMAT,
+		 "backward program: +10: ptr: type 6 of 6", BACK(b, XT_ITEM)[ITEM_PTR + 3] = 6);
+	CORRUPT2("xtype: array names a type out of range", -PO_EFORMAT, "array: type 127 of 6",
+		 FWD(b, XT_CONFIG)[CFG_ARRAY + 6] = 127);
+	/* pair now embeds box, which embeds pair: same sizes, so only the
+	 * cycle is wrong */
+	CORRUPT2("xtype: cycle of sub embeddings", -PO_EFORMAT, "embeds itself",
+		 { static const uint8_t sub_box[] = { PO_XOP_SUB, 0, 0, XT_BOX, PO_XOP_END };
+		   memcpy(FWD(b, XT_PAIR), sub_box, sizeof(sub_box));
+		   XT(b, XT_PAIR)->fwd_len = sizeof(sub_box); });
+	CORRUPT2("xtype: enum table truncated", -PO_EFORMAT,
+		 "+6: enum: table of 4 pairs truncated",
+		 XT(b, XT_CONFIG)->fwd_len = CFG_ENUM + 7 + 5);
+	CORRUPT2("xtype: enum table longer than the program", -PO_EFORMAT,
+		 "+6: enum: table of 100 pairs truncated", FWD(b, XT_CONFIG)[CFG_ENUM + 6] = 100);
+	CORRUPT2("xtype: sub of a type that cannot be undone, backward", -PO_EFORMAT,
+		 "type 3 (struct box): backward program: +0: sub: type 1 (struct pair) cannot be undone",
+		 XT(b, XT_PAIR)->back_len = 0);
+	CORRUPT2("xtype: ptr to a type not marked heap", -PO_EFORMAT, "is not marked heap",
+		 XT(b, XT_ITEM)->flags = 0);
+	CORRUPT2("xtype: in-place type with a copy", -PO_EFORMAT, "copy in an in-place type",
+		 FWD(b, XT_HOLDER)[0] = PO_XOP_COPY);
+	CORRUPT2("xtype: unknown flags", -PO_EFORMAT, "entry 1 (struct pair): unknown flags 0x4",
+		 XT(b, XT_PAIR)->flags = 4);
+	CORRUPT2("xtype: name offset outside the string table", -PO_EFORMAT,
+		 "section '.katana.xtypes': entry 2: string offset",
+		 XT(b, XT_HOLDER)->name = (uint32_t)L.str.size);
+	CORRUPT2("xtype: back_why offset outside the string table", -PO_EFORMAT,
+		 "string offset 4294967295 outside .katana.str", XT(b, XT_STATS)->back_why = ~0u);
+	CORRUPT2("xtype: back_why with a backward program", -PO_EFORMAT,
+		 "a backward program and a reason why there is none",
+		 XT(b, XT_PAIR)->back_why = XT(b, XT_STATS)->back_why);
+	CORRUPT2("var: transform with xtype 0", -PO_EFORMAT, "(cfg): transform: xtype 0 of 6",
+		 VAR(b, V_CFG)->xtype = 0);
+	CORRUPT2("var: transform with xtype out of range", -PO_EFORMAT,
+		 "(stats): transform: xtype 7 of 6", VAR(b, V_STATS)->xtype = NXT + 1);
+	CORRUPT2("var: fixup with a changed type", -PO_EFORMAT, "does not fit a fixup",
+		 VAR(b, V_LIST)->xtype = 1 + XT_PAIR);
+	CORRUPT2("var: transform with the wrong sizes", -PO_EFORMAT, "does not fit a transform",
+		 VAR(b, V_CFG)->new_size = 64);
+	CORRUPT2("var: fixup with new storage", -PO_EFORMAT, "fixup: old_sym",
+		 VAR(b, V_LIST)->new_sym = cfg_new);
+	CORRUPT2("ptr: var out of range", -PO_EFORMAT, "entry 0: var 3 is not a transformed variable",
+		 XPTR(b, 0)->var = 3);
+	CORRUPT2("ptr: var is a fixup", -PO_EFORMAT, "entry 1: var 1 is not a transformed variable",
+		 XPTR(b, 1)->var = V_LIST);
+	CORRUPT2("ptr: site_sym 0", -PO_EFORMAT, "'.katana.ptrs': entry 0: site_sym is 0",
+		 XPTR(b, 0)->site_sym = 0);
+	CORRUPT2("ptr: site_sym defined in the patch", -PO_EFORMAT, "must be an undefined symbol",
+		 XPTR(b, 1)->site_sym = cfg_new);
+	CORRUPT2("alloc_sym out of range", -PO_EFORMAT, "outside the symbol table",
+		 HDR(b)->alloc_sym = (uint32_t)nsyms);
+	CORRUPT2("alloc_sym defined in the patch", -PO_EFORMAT,
+		 "must be an undefined symbol", HDR(b)->alloc_sym = cfg_new);
+	CORRUPT2("free_sym without alloc_sym", -PO_EFORMAT, "both or neither",
+		 HDR(b)->alloc_sym = 0);
+	CORRUPT2("heap type without an allocator", -PO_EFORMAT, "names no allocator",
+		 { HDR(b)->alloc_sym = 0; HDR(b)->free_sym = 0; });
+	CORRUPT2("version 3", -PO_EVERSION, "format version 3", HDR(b)->version = 3);
+	CORRUPT2("version 1 with transforms", -PO_EFORMAT,
+		 "format version 1 with data transforms", HDR(b)->version = 1);
+
+	for (size_t n = 0; n < img2_size; n++) {
+		nerrors = 0;
+		p = NULL;
+		if (po_open_mem(img2, n, "bad.po", &p) >= 0 || nerrors != 1)
+			bad_trunc++;
+		po_close(p);
+	}
+	ok(bad_trunc == 0, "v2: every truncation rejected with one message (%zu not)", bad_trunc);
+	/* random damage to the transform sections: no crash, one message */
+	for (int i = 0; i < 3000; i++) {
+		uint8_t *b = malloc(img2_size);
+		const struct loc *l = i % 2 ? &L.xform : &L.xtypes;
+
+		memcpy(b, img2, img2_size);
+		seed = seed * 1103515245 + 12345;
+		b[l->off + (seed >> 8) % l->size] ^= (uint8_t)(1u << ((seed >> 4) & 7));
+		nerrors = 0;
+		p = NULL;
+		if (po_open_mem(b, img2_size, "bad.po", &p) < 0 ? nerrors == 1 : nerrors == 0)
+			fine++;
+		po_close(p);
+		free(b);
+	}
+	ok(fine == 3000, "v2: 3000 bit flips in .katana.xtypes and .katana.xform: no crash, "
+	   "one message per failure");
+}
+
+static void check_v2(const char *dir)
+{
+	char path[4096];
+	uint64_t size = 0;
+	struct po *p = NULL;
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/xform.po", dir);
+	err = write_po(path, build_v2, &size);
+	ok(err == 0 && size > 0, "v2: write a PO with transforms (%d, %llu bytes)", err,
+	   (unsigned long long)size);
+	err = po_open(path, &p);
+	ok(err == 0 && p, "v2: open it back (%s)", err ? last_msg : "ok");
+	if (p)
+		check_v2_roundtrip(p);
+	else
+		for (int i = 0; i < 15; i++)
+			skip("v2: no PO");
+	po_close(p);
+	check_v2_versions(dir);
+	check_xform_tables();
+
+	f = fopen(path, "rb");
+	img2 = malloc(size ? size : 1);
+	if (f && img2 && fread(img2, 1, size, f) == size && !locate(img2, size)) {
+		img2_size = size;
+		check_v2_corruption();
+	} else {
+		ok(0, "v2: read back and locate the sections of '%s'", path);
+	}
+	if (f)
+		fclose(f);
+	free(img2);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/po_roundtrip.XXXXXX";
@@ -608,15 +1255,17 @@ int main(int argc, char **argv)
 		err = write_sample(argv[2], &smp, &size);
 		return err ? 1 : 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--write-v2"))
+		return write_po(argv[2], build_v2, NULL) ? 1 : 0;
 	if (argc != 1) {
-		fprintf(stderr, "usage: po_roundtrip [--write FILE]\n");
+		fprintf(stderr, "usage: po_roundtrip [--write FILE | --write-v2 FILE]\n");
 		return 2;
 	}
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
 	}
-	tap_plan(83);
+	tap_plan(152);
 	po_set_print(capture);
 	snprintf(path, sizeof(path), "%s/fix.po", dir);
 	err = write_sample(path, &smp, &size);
@@ -648,6 +1297,7 @@ int main(int argc, char **argv)
 	   strstr(last_msg, "missing.po"), "missing file: -ENOENT, named in the message");
 	check_misc();
 	check_writer_errors(dir);
+	check_v2(dir);
 	rmdir(dir);
 	return tap_done();
 }
