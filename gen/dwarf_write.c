@@ -354,7 +354,14 @@ static int members(struct gd_out *o, const struct gtype *t, Dwarf_P_Die d, int d
 		if (!r)
 			r = add_ref(o, md, DW_AT_type, mt);
 		if (!r && m->bit_size) {
-			r = add_const(o, md, DW_AT_data_bit_offset, m->bit_pos);
+			/* libdwarf's add_AT_unsigned_const refuses this DWARF 4
+			 * attribute: written as ULEB (DW_FORM_udata) */
+			Dwarf_Error e = NULL;
+			Dwarf_P_Attribute a;
+
+			if (dwarf_add_AT_any_value_uleb_a(md, DW_AT_data_bit_offset, m->bit_pos,
+							  &a, &e) != DW_DLV_OK)
+				r = pfail(o, e, "cannot add DW_AT_data_bit_offset");
 			if (!r)
 				r = add_const(o, md, DW_AT_bit_size, m->bit_size);
 		} else if (!r && t->kind == GT_STRUCT) {

@@ -734,6 +734,7 @@ static int renumbered(const struct xpair *p)
 
 static int emit_object(struct pctx *c, struct xpair *p, uint64_t so, uint64_t dof);
 static int allowed(const struct xf *x, const char *path);
+static int add_warning(struct xf *x, char *w);
 
 /* One member (or a whole scalar object): pair p at source offset so and
  * destination offset dof; sm/dm describe the members (bit-fields). */
@@ -827,11 +828,28 @@ static int conv(struct pctx *c, struct xpair *p, uint64_t so, uint64_t dof,
 			/* T ** and the like: usually an array of unknown length */
 			char path[320];
 
-			snprintf(path, sizeof(path), "%s.%s", c->self->o && c->self->o->name ?
-				 c->self->o->name : c->self->name, c->path);
-			if (!allowed(c->x, path))
-				return fail(c, "a pointer to '%s': katana cannot tell how many it points at (an array?); if it is one object, pass --allow-opaque %s",
-					    kt->spell, path);
+			/* the type's name, then the member path inside it (none
+			 * when the pointer is the whole object: a T ** variable) */
+			snprintf(path, sizeof(path), "%s%s%s", c->self->o && c->self->o->name ?
+				 c->self->o->name : c->self->name, *c->path ? "." : "", c->path);
+			if (!allowed(c->x, path)) {
+				/* quoted for the shell when it is a type's spelling */
+				int q = path[strspn(path, "abcdefghijklmnopqrstuvwxyz"
+						     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")] != 0;
+
+				return fail(c, "a pointer to '%s': katana cannot tell how many it points at (an array?); if it is one object, pass --allow-opaque %s%s%s",
+					    kt->spell, q ? "'" : "", path, q ? "'" : "");
+			}
+			/* accepted: say so in the PO, once (the forward program) */
+			if (!c->back) {
+				char *w = xasprintf("gen: '%s': a pointer to '%s' is taken to point at one object, not an array (accepted with --allow-opaque %s)",
+						    path, kt->spell, path);
+				int err;
+
+				gen_warn("%s", w ? w : "?");
+				if ((err = add_warning(c->x, w)))
+					return err;
+			}
 		}
 		if ((id = ref(c, k)) < 0)
 			return id;
@@ -1521,8 +1539,24 @@ static int check_embedded_heap(struct xf *x, unsigned *refused)
 			if (!e->heap)
 				continue;
 			snprintf(path, sizeof(path), "%s", e->o && e->o->name ? e->o->name : e->name);
-			if (allowed(x, path))
+			if (allowed(x, path)) {
+				/* accepted: say so in the PO, once per pair of types */
+				char *w = xasprintf("gen: objects of '%s' are reached through pointers and embedded in '%s' objects on the heap; pointers to them are taken never to point inside one (accepted with --allow-opaque %s)",
+						    e->name, outer->name, path);
+				size_t i;
+				int err;
+
+				for (i = 0; w && i < x->nwarn && strcmp(x->warn[i], w); i++)
+					;
+				if (w && i < x->nwarn) {
+					free(w);
+					continue;
+				}
+				gen_warn("%s", w ? w : "?");
+				if ((err = add_warning(x, w)))
+					return err;
 				continue;
+			}
 			gen_err("gen: objects of '%s' are reached through pointers, and '%s' objects on the heap embed it: a pointer into one would be taken for a separate object; refused (pass --allow-opaque %s if pointers to '%s' never point inside '%s')",
 				e->name, outer->name, path, e->name, outer->name);
 			(*refused)++;
@@ -1537,7 +1571,8 @@ static int is_root_sym(const struct xf *x, const struct gsym *s, int want_xform)
 	for (size_t i = 0; i < x->nroots; i++) {
 		const struct xroot *r = &x->roots[i];
 
-		if (!r->p->needs || r->fixup == want_xform)
+		/* r->p is NULL for a refused thread-local root */
+		if (!r->p || !r->p->needs || r->fixup == want_xform)
 			continue;
 		if (r->n == s || r->o == s)
 			return 1;
@@ -1640,7 +1675,7 @@ static int find_ptrs(struct xf *x)
 				for (size_t k = 0; k < x->nroots && !var; k++) {
 					const struct xroot *rt = &x->roots[k];
 
-					if (!rt->p->needs || rt->fixup)
+					if (!rt->p || !rt->p->needs || rt->fixup)
 						continue;
 					if (rt->o == rf.sym || ((rf.sym->flags & GF_UNDEF) &&
 								!(rt->o->flags & GF_LOCAL) &&
@@ -1666,22 +1701,41 @@ static int find_ptrs(struct xf *x)
 }
 
 /* ------------------------------------------------------------ the phase */
+/* Why a bad pair has no forward program: its own failure, or that of a
+ * type its programs name (depth first, each type once). */
+static const char *bad_why(struct xf *x, struct xpair *p, char *seen)
+{
+	if (p->fwd_why)
+		return p->fwd_why;
+	seen[p->id] = 1;
+	for (size_t k = 0; k < p->nrefs; k++) {
+		struct xpair *t = x->types[p->refs[k]];
+		const char *w;
+
+		if (!seen[t->id] && t->bad && (w = bad_why(x, t, seen)))
+			return w;
+	}
+	return NULL;
+}
+
 static int root_refused(struct xf *x, struct xroot *r)
 {
 	struct xpair *p = r->p;
+	char *seen;
+	const char *why;
 
 	if (!p->bad)
 		return 0;
-	for (size_t i = 0; i < x->ntypes; i++) {
-		struct xpair *t = x->types[i];
-
-		if (t->fwd_why && (t == p || t->bad)) {
-			gen_err("gen: '%s': var '%s' (%s): cannot transform: %s", r->n->obj->rel,
-				r->n->name, p->name, t->fwd_why);
-			return 1;
-		}
-	}
-	gen_err("gen: '%s': var '%s' (%s): cannot transform", r->n->obj->rel, r->n->name, p->name);
+	/* the reason is this root's own (not that of another refused root) */
+	seen = calloc(x->ntypes, 1);
+	why = seen ? bad_why(x, p, seen) : p->fwd_why;
+	if (why)
+		gen_err("gen: '%s': var '%s' (%s): cannot transform: %s", r->n->obj->rel,
+			r->n->name, p->name, why);
+	else
+		gen_err("gen: '%s': var '%s' (%s): cannot transform", r->n->obj->rel, r->n->name,
+			p->name);
+	free(seen);
 	return 1;
 }
 

@@ -477,8 +477,9 @@ check_po_tools() {
 			cat "$_log.err" >&2
 			_ok=1
 		fi
-		# The PO's own section .katana.warnings is not a complaint.
-		if sed 's/\.katana\.warnings//g' "$_log.out" |
+		# The PO's own section .katana.warnings is not a complaint, nor
+		# is a name (a member called errors: DW_AT_name errors).
+		if sed -e 's/\.katana\.warnings//g' -e '/DW_AT_name/d' "$_log.out" |
 			grep -i -E '(^|[^a-z_])(warning|error)s?([^a-z_]|$)' >"$_log.bad"; then
 			echo "check_po_tools: '$_tool $_po' complains:" >&2
 			head -n 20 "$_log.bad" >&2

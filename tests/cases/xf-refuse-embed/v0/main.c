@@ -1,0 +1,16 @@
+/* main.c - prints the keys; v1 also prints the weights. */
+#include "case-loop.h"
+#include "box.h"
+
+__attribute__((noipa)) static void iter(long i)
+{
+	long b = box_tick();
+
+	printf("%ld: head=%d box=%ld\n", i, head->key, b);
+}
+
+int main(int argc, char **argv)
+{
+	box_setup();
+	return case_main(argc, argv, iter);
+}

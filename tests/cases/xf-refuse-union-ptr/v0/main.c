@@ -1,0 +1,14 @@
+/* main.c - prints the item's quantity; v1 also prints its flags. */
+#include "case-loop.h"
+#include "ref.h"
+
+__attribute__((noipa)) static void iter(long i)
+{
+	printf("%ld: qty=%ld\n", i, ref_tick());
+}
+
+int main(int argc, char **argv)
+{
+	ref_setup();
+	return case_main(argc, argv, iter);
+}

@@ -1,0 +1,15 @@
+struct item {
+	int id;
+	long qty;
+	int flags;
+};
+
+union ref {
+	struct item *it;
+	long raw;
+};
+
+extern union ref cur;
+void ref_setup(void);
+long ref_tick(void);
+int ref_flags(void);

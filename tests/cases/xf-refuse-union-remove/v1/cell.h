@@ -1,0 +1,12 @@
+union val {
+	int i;
+	long l;
+};
+
+struct cell {
+	int tag;
+	union val v;
+};
+
+extern struct cell cell;
+int cell_tick(void);
