@@ -373,7 +373,7 @@ define katana-op-body
     katana-apply-body
   end
   if $k_op == 2
-    eval "pipe thread apply all -q -s katana-frames-1 | @KATANA@ gdb-helper frames %d", $k_session
+    eval "pipe katana-frames-all | @KATANA@ gdb-helper frames %d", $k_session
     katana-helper-check
   end
   if $k_op == 4
@@ -587,8 +587,16 @@ document katana-frames-1
 Internal: every frame of this thread.
 end
 
+define katana-frames-all
+  printf "katana-current %d\n", $_thread
+  thread apply all -q -s katana-frames-1
+end
+document katana-frames-all
+Internal: the current thread, then every frame of every thread.
+end
+
 define katana-check-frames
-  eval "pipe thread apply all -q -s katana-frames-1 | @KATANA@ gdb-helper frames %d", $k_session
+  eval "pipe katana-frames-all | @KATANA@ gdb-helper frames %d", $k_session
   katana-helper-check
   eval "source /tmp/katana-gdb-%d/frames.gdb", $k_session
 end
@@ -752,7 +760,7 @@ end
 define katana-stub-call
   katana-stub-enter $arg0 $arg1
   katana-quiet
-  catch syscall 39
+  break *($k_stub_base + $k_stub_done_off)
   set $k_catch = $bpnum
   eval "thread apply %d -q -s katana-stub-run", $_thread
   eval "delete %d", $k_catch
@@ -779,6 +787,7 @@ define katana-stub-enter
   set {unsigned long}($k_req + 64) = $rdi
   set {long}($k_req + 72) = $orig_rax
   set {unsigned long}($k_req + $k_req_xplan_off) = $k_xplan
+  set {unsigned long}($k_req + $k_req_xplan_off + 8) = 1
   set $k_cv_rax = $rax
   set $k_cv_rbx = $rbx
   set $k_cv_rcx = $rcx
@@ -855,7 +864,7 @@ define katana-stub-run
   set $k_n = 0
   while $k_n < 8 && $k_stub_ok == 0
     continue
-    if $pc == $k_stub_base + $k_stub_resume_off && {unsigned long}($k_req + 48) == 1 && (long)$rax != -38
+    if $pc == $k_stub_base + $k_stub_done_off && {unsigned long}($k_req + 48) == 1
       set $k_stub_ok = 1
     end
     if $k_stub_ok == 0 && ($_siginfo.si_signo == 11 || $_siginfo.si_signo == 7 || $_siginfo.si_signo == 4 || $_siginfo.si_signo == 8)
@@ -865,7 +874,7 @@ define katana-stub-run
   end
 end
 document katana-stub-run
-Internal: let the stub run to its getpid return.
+Internal: let the stub run to katana_stub_done.
 end
 
 # ------------------------------------------------------------------ undo
@@ -976,29 +985,33 @@ document katana-step-stop
 Internal: a --step stop before a variable's transform.
 end
 
-# The stub's getppid before its commit: GDB is still here (the stub
-# commits nothing without it).  Its getpid: the entry stop goes on, the
-# return ends the run.
-define katana-step-catch
-  if $orig_rax == 110 && $pc >= $k_stub_base && $pc < $k_stub_base + $k_code_size
-    set {unsigned long}($k_xplan + $k_xplan_step + 16) = 1
-    continue
+# kstub_step_confirm, before the stub's commit: GDB is still here (the
+# stub commits nothing without it).
+define katana-step-go
+  set {unsigned long}($k_xplan + $k_xplan_step + 16) = 1
+  continue
+end
+document katana-step-go
+Internal: --step: let the stub commit.
+end
+
+# katana_stub_done: the end of the stub's run.
+define katana-step-done
+  if {unsigned long}($k_req + 48) == 1
+    set $k_stub_ok = 1
+    katana-step-finish
   else
-    if $pc == $k_stub_base + $k_stub_resume_off && {unsigned long}($k_req + 48) == 1 && (long)$rax != -38
-      set $k_stub_ok = 1
-      katana-step-finish
-    else
-      continue
-    end
+    continue
   end
 end
-document katana-step-catch
+document katana-step-done
 Internal: the end of a --step run of the stub.
 end
 
 define katana-step-finish
   katana-quiet
   eval "delete %d", $k_step_bp
+  eval "delete %d", $k_step_go
   eval "delete %d", $k_catch
   if $k_step_file >= 0
     eval "thread apply %d -q -s remove-symbol-file /tmp/katana-gdb-%d/step-%d.o", $_thread, $k_session, $k_step_file

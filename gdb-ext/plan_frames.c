@@ -47,6 +47,7 @@ int plan_alloc_thread(const struct plan *p, const char *text)
 {
 	const struct plan_obj *lib;
 	const char *line = text;
+	int first = 0, cur = 0;
 
 	if (!p->info->alloc_sym || !(lib = p->syms[p->info->alloc_sym].obj))
 		return 0;
@@ -56,12 +57,21 @@ int plan_alloc_thread(const struct plan *p, const char *text)
 		uint64_t pc;
 		long long orig;
 
-		if (sscanf(line, " katana-thread %d %" SCNx64 " %lld%n", &t, &pc, &orig, &used) == 3 &&
-		    used && t > 0 && orig >= 0 && pc >= lib->text_lo && pc < lib->text_hi)
-			return t;
+		if (sscanf(line, " katana-current %d", &t) == 1) {
+			cur = t;
+		} else if (sscanf(line, " katana-thread %d %" SCNx64 " %lld%n", &t, &pc, &orig, &used) == 3 &&
+			   used && t > 0 && orig >= 0 && pc >= lib->text_lo && pc < lib->text_hi) {
+			/* the thread GDB made the system calls on, if it can:
+			 * no other thread is then left in a stop whose SIGTRAP
+			 * a GDB killed during the stub would let through */
+			if (t == cur)
+				return t;
+			if (!first)
+				first = t;
+		}
 		line = nl ? nl + 1 : NULL;
 	}
-	return 0;
+	return first;
 }
 
 int plan_check_frames(struct plan *p, const char *text,

@@ -6,20 +6,21 @@
  * resume_rdi, resume_orig_rax = the thread's rip, rsp, rdi and orig_rax),
  * sets rdi = &request, rsp = a
  * 16-byte aligned stack below the thread's red zone, orig_rax = -1, rip =
- * katana_stub_entry, puts a hardware breakpoint on katana_stub_done and
- * continues.
+ * katana_stub_entry, puts a breakpoint on katana_stub_done and continues.
  *
  * katana_stub_entry is the first thing in the image (offset 0; stub.ld
  * asserts it).  It saves rflags and all 15 general registers on the stack
  * GDB gave it, clears DF (the ABI wants it clear in C), aligns the stack,
- * calls kstub_run(request) and arrives at katana_stub_done.
+ * calls kstub_run(request), which returns whether the thread is traced.
  *
- * GDB alive: its hardware breakpoint stops the thread at katana_stub_done,
- * GDB reads request->result and restores every register from its own copy.
- * Nothing after the label runs.
+ * Traced (GDB alive): the thread goes to katana_stub_done, where GDB's
+ * breakpoint stops it; GDB reads request->result and restores every
+ * register from its own copy.  Nothing after the label runs.
  *
- * GDB dead (ptrace detached, the breakpoint went with it): the thread runs
- * on past katana_stub_done and must continue exactly where GDB took it,
+ * Not traced (GDB died while the stub ran; ptrace let go of the thread):
+ * it jumps over katana_stub_done (whose int3 a killed GDB may have left
+ * behind: the stub's code is a private mapping, GDB's breakpoints are
+ * real writes) and must continue exactly where GDB took it,
  * with every register as it was, without a single register to spare for
  * the jump.  The trick used is IRETQ: at CPL 3 in 64-bit mode it is legal
  * and pops rip, cs, rflags, rsp and ss from the stack in one instruction.
@@ -37,14 +38,12 @@
  *     still reads is at or above rsp; "jmp *-136(%rsp)" after restoring
  *     rsp would read a slot a signal frame may just have overwritten;
  *   - rflags, rsp and rip change atomically.
- * Right after katana_stub_done the stub makes one harmless system call,
- * KSTUB_DONE_SYSCALL (getpid).  Where hardware breakpoints do not fire
- * (seen in a VM: GDB accepts `hbreak` and the thread runs through), GDB
- * can stop there instead with `catch syscall` (scheduler-locking on, so no
- * other thread makes it); it should let the call complete (the return
- * stop, pc == katana_stub_resume) before restoring the registers, since
- * at the entry stop the kernel would run whatever orig_rax it is given.
- * Without GDB the call costs nothing and changes nothing.
+ * Why a software breakpoint: hardware ones do not fire on the project's
+ * (virtualised) machines, and a `catch syscall` on a call made at the end
+ * makes GDB stop the thread at every system call of the stub (the
+ * program's malloc growing its heap during a data transform: thousands).
+ * The window left is GDB dying between kstub_run's check and the
+ * breakpoint, a few instructions.
  *
  * With request->resume_rsp == 0 (a planner that does not fill the two
  * late fields in) the thread resumes with rsp and rdi as they were at
@@ -146,12 +145,12 @@ katana_stub_entry:
 	call	kstub_run		/* rdi: the request, as GDB set it */
 	mov	%rbx, %rsp
 	.cfi_def_cfa rsp, F_SIZE
+	test	%eax, %eax		/* traced? */
+	jz	katana_stub_resume
 
 katana_stub_done:
-	/* GDB's hardware breakpoint.  Past it, the thread runs on only without
-	 * GDB (or where hardware breakpoints do not work, see the top). */
-	mov	$KSTUB_ASM_DONE_SYSCALL, %eax		/* rax rcx r11: restored below */
-	syscall
+	/* GDB's breakpoint: reached only while the thread is traced. */
+	nop
 katana_stub_resume:
 	/* Resume the thread where GDB took it (see the top of this file). */
 	mov	F_RDI(%rsp), %rdi			/* the request */

@@ -1,5 +1,5 @@
 /* stub-asm.h - what assembly needs from stub.h (which is C only): offsets
- * into struct kstub_request and KSTUB_DONE_SYSCALL, for the stub's entry
+ * into struct kstub_request, for the stub's entry
  * (entry.S) and the unit test's trampoline.  stub.c checks every one
  * against stub.h, so a layout change breaks the build, not the resume. */
 #ifndef KATANA_STUB_ASM_H
@@ -12,7 +12,6 @@
 #define KSTUB_REQ_RESUME_RSP 56
 #define KSTUB_REQ_RESUME_RDI 64
 #define KSTUB_REQ_RESUME_ORIG_RAX 72
-
-#define KSTUB_ASM_DONE_SYSCALL 39	/* = KSTUB_DONE_SYSCALL */
+#define KSTUB_REQ_NEED_TRACER 88	/* katana.gdb writes it */
 
 #endif

@@ -58,12 +58,17 @@ _Static_assert(offsetof(struct kstub_request, done) == KSTUB_REQ_DONE, "stub-asm
 _Static_assert(offsetof(struct kstub_request, resume_rsp) == KSTUB_REQ_RESUME_RSP, "stub-asm.h");
 _Static_assert(offsetof(struct kstub_request, resume_rdi) == KSTUB_REQ_RESUME_RDI, "stub-asm.h");
 _Static_assert(offsetof(struct kstub_request, resume_orig_rax) == KSTUB_REQ_RESUME_ORIG_RAX, "stub-asm.h");
-_Static_assert(KSTUB_DONE_SYSCALL == KSTUB_ASM_DONE_SYSCALL, "stub-asm.h");
+_Static_assert(offsetof(struct kstub_request, need_tracer) == KSTUB_REQ_NEED_TRACER, "stub-asm.h");
 
 /* Linux x86-64 ABI numbers (no libc headers in a freestanding build). */
 #define NR_mprotect 10
 #define NR_mincore 27
 #define NR_clock_gettime 228
+#define NR_read 0
+#define NR_open 2
+#define NR_close 3
+#define O_RDONLY 0
+#define O_CLOEXEC 02000000
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
@@ -77,11 +82,12 @@ _Static_assert(KSTUB_DONE_SYSCALL == KSTUB_ASM_DONE_SYSCALL, "stub-asm.h");
 #define EPROTO 71
 #define EILSEQ 84
 #define EALREADY 114
+#define ECANCELED 125
 #define ENOTRECOVERABLE 131
 
 _Static_assert(KSTUB_SITE_PROT == (PROT_READ | PROT_EXEC), "site protection");
 
-void kstub_run(struct kstub_request *req);
+int kstub_run(struct kstub_request *req);
 
 /* ------------------------------------------------------------ syscalls */
 static long sys3(long nr, long a, long b, long c)
@@ -281,7 +287,7 @@ static long sites_hold(const struct kstub_patch *p, int commit, uint64_t *failed
  * written), then write the recorded pointers, then the sites; a failure
  * at any point puts back what was done. */
 static long switch_with_data(const struct kstub_patch *p, struct kstub_xplan *plan, int commit,
-			     uint64_t *failed)
+			     int need_tracer, uint64_t *failed)
 {
 	struct kx_state st;
 	long r;
@@ -294,6 +300,8 @@ static long switch_with_data(const struct kstub_patch *p, struct kstub_xplan *pl
 	for (unsigned i = 0; i < sizeof(st); i++)
 		((volatile uint8_t *)&st)[i] = 0;
 	r = kx_build(&st, plan, !commit);
+	if (r == 0 && need_tracer && !kstub_traced())
+		r = -ECANCELED;
 	if (r == 0)
 		r = kx_commit(&st);
 	if (r == 0) {
@@ -334,7 +342,10 @@ static long run(struct kstub_request *req, uint64_t *failed)
 	if (r < 0)
 		return r;
 	if (req->xplan)
-		r = switch_with_data(p, (struct kstub_xplan *)(uintptr_t)req->xplan, commit, failed);
+		r = switch_with_data(p, (struct kstub_xplan *)(uintptr_t)req->xplan, commit,
+				     req->need_tracer != 0, failed);
+	else if (req->need_tracer && !kstub_traced())
+		r = -ECANCELED;		/* GDB gone: the other threads run */
 	else
 		r = switch_sites(p, commit, failed);
 	if (r < 0)
@@ -345,7 +356,41 @@ static long run(struct kstub_request *req, uint64_t *failed)
 	return 0;
 }
 
-void kstub_run(struct kstub_request *req)
+/* Is this thread traced (GDB, or the gdbserver GDB talks to)?  From
+ * /proc/thread-self/status's TracerPid; 1 when that cannot be read (GDB
+ * started the stub a moment ago: it is most likely there). */
+int kstub_traced(void)
+{
+	static const char path[] = "/proc/thread-self/status";
+	static const char key[] = "\nTracerPid:";
+	char buf[256];	/* TracerPid is the 8th line */
+	long fd = sys3(NR_open, (long)path, O_RDONLY | O_CLOEXEC, 0), n;
+
+	if (fd < 0)
+		return 1;
+	n = sys3(NR_read, fd, (long)buf, sizeof(buf) - 1);
+	sys3(NR_close, fd, 0, 0);
+	if (n <= 0)
+		return 1;
+	for (long i = 0; i + (long)sizeof(key) - 1 < n; i++) {
+		long k = 0;
+
+		while (key[k] && buf[i + k] == key[k])
+			k++;
+		if (key[k])
+			continue;
+		for (i += k; i < n && (buf[i] == ' ' || buf[i] == '\t'); i++)
+			;
+		return i < n && buf[i] >= '1' && buf[i] <= '9';
+	}
+	return 1;
+}
+
+/* Returns whether the thread is traced: entry.S then stops at
+ * katana_stub_done, where GDB's breakpoint is; untraced (GDB died while
+ * the stub ran) it goes straight back to the program, past that
+ * breakpoint's address, which a GDB killed mid-call can leave behind. */
+int kstub_run(struct kstub_request *req)
 {
 	uint64_t failed = KSTUB_NO_SITE;
 	long r;
@@ -356,4 +401,5 @@ void kstub_run(struct kstub_request *req)
 	req->result = r;
 	__asm__ volatile("" ::: "memory");	/* done is written last */
 	req->done = 1;
+	return kstub_traced();
 }

@@ -33,8 +33,6 @@
 #define KSTUB_SITE_PROT 5		/* PROT_READ|PROT_EXEC: what the stub leaves
 					 * a site's page(s) with after writing */
 #define KSTUB_NO_SITE (~0ULL)		/* failed_site when no site failed */
-#define KSTUB_DONE_SYSCALL 39		/* getpid: made right after katana_stub_done,
-					 * for `catch syscall` where hbreak fails */
 
 enum kstub_op {
 	KSTUB_OP_COMMIT = 1,	/* write every site's jump of patch[index] */
@@ -115,6 +113,11 @@ struct kstub_request {
 	 * Commit runs it forward before the sites are switched, revert
 	 * backward. */
 	uint64_t xplan;
+	/* GDB sets 1: write nothing live unless the thread is still traced
+	 * (GDB killed while the stub ran: the other threads run again, a
+	 * commit then would race them; the stub gives up instead).  0 (the
+	 * unit tests, which run the stub untraced): no such check. */
+	uint64_t need_tracer;
 };
 
 /* ------------------------------------------------------------ transforms
@@ -203,7 +206,7 @@ struct kstub_xplan {
 _Static_assert(sizeof(struct kstub_site) == 56, "kstub_site layout");
 _Static_assert(sizeof(struct kstub_region) == 24, "kstub_region layout");
 _Static_assert(sizeof(struct kstub_patch) == 112, "kstub_patch layout");
-_Static_assert(sizeof(struct kstub_request) == 88, "kstub_request layout");
+_Static_assert(sizeof(struct kstub_request) == 96, "kstub_request layout");
 _Static_assert(sizeof(struct kstub_request) <= 0x100, "kstub_request fits its area");
 _Static_assert(sizeof(struct kstub_xtype) == 48, "kstub_xtype layout");
 _Static_assert(sizeof(struct kstub_xroot) == 32, "kstub_xroot layout");

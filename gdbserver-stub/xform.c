@@ -38,7 +38,6 @@
 #define NR_clock_gettime 228
 #define NR_brk 12
 #define NR_madvise 28
-#define NR_getppid 110
 #define MADV_POPULATE_WRITE 23
 #define MADV_HUGEPAGE 14
 #define MAP_POPULATE 0x8000
@@ -740,6 +739,12 @@ static int do_ptrs(struct kx_state *s)
 	return 0;
 }
 
+/* apply --step: GDB's breakpoint here answers the stub (plan->go). */
+__attribute__((noinline)) void kstub_step_confirm(struct kstub_xplan *plan)
+{
+	__asm__ volatile("" : : "r"(plan) : "memory");
+}
+
 int kx_build(struct kx_state *s, struct kstub_xplan *plan, int back)
 {
 	uint64_t t0 = mono_ns();
@@ -762,6 +767,10 @@ int kx_build(struct kx_state *s, struct kstub_xplan *plan, int back)
 		s->root = i;
 		s->prot = r->prot;
 		plan->step_root = i;
+		/* --step: GDB's breakpoint is in kstub_xform_var; without GDB
+		 * (quit, or killed and its int3 left there) nothing goes on */
+		if ((plan->flags & KX_STEP) && !kstub_traced())
+			return fail(s, KX_EGONE, r->type, src, 0, i);
 		if (kstub_xform_var(s, r, (const struct katana_old *)src, (struct katana_new *)dst))
 			return -EINVAL;
 		if ((plan->flags & KX_STEP) && plan->abort)
@@ -790,12 +799,13 @@ int kx_build(struct kx_state *s, struct kstub_xplan *plan, int back)
 		return -EINVAL;
 	plan->ns = mono_ns() - t0;
 	if (plan->flags & KX_STEP) {
-		/* --step: GDB's catchpoint on this getppid sets go.  A stub
-		 * left alone (GDB quit or detached at a stop: the other
+		/* --step: GDB's breakpoint on kstub_step_confirm sets go.  A
+		 * stub left alone (GDB quit or detached at a stop: the other
 		 * threads run again) commits nothing. */
-		plan->go = 0;
-		sys6(NR_getppid, 0, 0, 0, 0, 0, 0);
-		if (!plan->go)
+		*(volatile uint64_t *)&plan->go = 0;
+		if (kstub_traced())
+			kstub_step_confirm(plan);
+		if (!*(volatile uint64_t *)&plan->go)
 			return fail(s, KX_EGONE, 0, 0, 0, 0);
 	}
 	return 0;

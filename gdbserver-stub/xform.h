@@ -42,4 +42,7 @@ void kx_discard(struct kx_state *s);
 /* Release the work memory. */
 void kx_done(struct kx_state *s);
 
+/* stub.c: is the thread traced (GDB there)?  1 when unknown. */
+int kstub_traced(void);
+
 #endif

@@ -23,8 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,6 +264,7 @@ static long run(uint64_t op, uint64_t index, struct kstub_registry *r, uint64_t 
 
 	memset(&req, 0x77, sizeof req);
 	req.xplan = 0;
+	req.need_tracer = 0;	/* run untraced: no tracer check */
 	req.op = op;
 	req.index = index;
 	req.registry = (uint64_t)(uintptr_t)r;
@@ -724,17 +728,18 @@ static void test_transforms(int (*volatile call)(void), const uint8_t *fn_orig)
 	   (unsigned long)f.plan.fail_value, (unsigned long)f.plan.fail_off);
 	x_ocfg.color = 1;
 
-	/* --step with nobody there: the stub's getppid is not caught, so
-	 * nothing is committed (GDB quit at a stop, the other threads run) */
+	/* --step with nobody tracing: the stub stops before the first
+	 * variable and commits nothing (GDB quit at a stop, the other
+	 * threads run again) */
 	x_plan(&f, ro);
 	f.plan.flags = KX_STEP;
 	old_head = x_head;
 	nallocs = nfrees = 0;
 	r = x_request(KSTUB_OP_COMMIT, 9, &f.plan, why, sizeof why, &regs);
-	ok(r == -EINVAL && f.plan.fail_code == KX_EGONE && f.plan.step_root == 3 &&
-	   nallocs == nfrees && nallocs > 0 && call() == 3 && p->state == KSTUB_STAGED &&
+	ok(r == -EINVAL && f.plan.fail_code == KX_EGONE && f.plan.step_root == 0 &&
+	   nallocs == nfrees && call() == 3 && p->state == KSTUB_STAGED &&
 	   x_head->key == 1 && (void *)x_head == (void *)old_head,
-	   "--step without GDB at the commit: %ld (KX_EGONE %ld), %d objects built and freed, nothing changed",
+	   "--step without GDB: %ld (KX_EGONE %ld), %d objects built and freed, nothing changed",
 	   r, (long)f.plan.fail_code, nallocs);
 
 	/* a million nodes (the time is reported, not judged: make bench does) */
@@ -787,7 +792,7 @@ int main(void)
 	int (*volatile call_abs)(void) = kt_old_abs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tap_plan(49);
+	tap_plan(52);
 	memcpy(old_orig, (void *)old_fn, 16);
 	memcpy(old2_orig, (void *)old_fn2, 16);
 	memcpy(abs_orig, (void *)kt_old_abs, 16);
@@ -1062,6 +1067,49 @@ int main(void)
 	     max_stack_used);
 	ok(max_stack_used <= 16384, "transforms used at most %zu bytes of the stack",
 	   max_stack_used);
+
+	/* whether GDB is there decides where the stub goes after its work:
+	 * GDB's breakpoint, or straight back (a killed GDB's int3 left in
+	 * the image must not be run) */
+	{
+		long off = elf_sym(elf, elf_size, "kstub_traced");
+		int (*traced)(void) = off > 0 ? (int (*)(void))(void *)(stub + off) : NULL;
+		int st = -1, in_child = -1;
+		pid_t c;
+
+		ok(traced && traced() == 0, "kstub_traced: 0 when nobody traces the thread");
+		c = traced ? fork() : -1;
+		if (c == 0) {
+			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+			raise(SIGSTOP);
+			_exit(traced() == 1 ? 0 : 1);
+		}
+		if (c > 0 && waitpid(c, &st, 0) == c && WIFSTOPPED(st)) {
+			ptrace(PTRACE_CONT, c, NULL, NULL);
+			if (waitpid(c, &st, 0) == c && WIFEXITED(st))
+				in_child = WEXITSTATUS(st);
+		}
+		ok(in_child == 0, "kstub_traced: 1 in a traced child (%d)", in_child);
+	}
+	/* need_tracer (GDB always sets it): untraced, the stub writes nothing */
+	{
+		struct kstub_site site = make_site((void *)old_fn2, (void *)new_fn, 0);
+		struct kstub_patch *p2 = stage(12, &site, 1);
+		struct kstub_request req;
+		char why[1024];
+		int regs;
+
+		memset(&req, 0, sizeof req);
+		req.op = KSTUB_OP_COMMIT;
+		req.index = 12;
+		req.registry = (uint64_t)(uintptr_t)reg;
+		req.need_tracer = 1;
+		regs = call_stub(&req, 1, why, sizeof why);
+		ok(req.done == 1 && req.result == -ECANCELED && regs && call_old2() == 3 &&
+		   p2->state == KSTUB_STAGED && same_bytes((void *)old_fn2, old2_orig, 16),
+		   "need_tracer and nobody tracing: %ld (-ECANCELED), nothing written%s",
+		   (long)req.result, why);
+	}
 
 	free(bin);
 	free(elf);
