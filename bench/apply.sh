@@ -10,9 +10,12 @@
 #      `gdb -batch -nx -p PID -ex detach`;
 #   2. `katana unsafe` (the safe-point scan) on 4 and on 50 threads;
 #   3. instructions per call of a patched f0 (entry jmp + new code) against
-#      the new f0 called directly, with callgrind.
+#      the new f0 called directly, with callgrind;
+#   4. a data transform: apply/revert of a patch whose struct gains a member
+#      on a heap list of 1,000,000 nodes, against the program's own build of
+#      that list and against the same patch on a 1-node list.
 # See bench/README.md.  Environment: REPS (default 5), SCAN_REPS (3),
-# CG_CALLS (100000), CC (gcc), GDB (gdb).
+# CG_CALLS (100000), XF_NODES (1000000), XF_REPS (3), CC (gcc), GDB (gdb).
 # Word splitting of $CFLAGS and of the sample lists is wanted.
 # shellcheck disable=SC2086,SC2015
 set -eu
@@ -30,6 +33,8 @@ GDB=${GDB:-gdb}
 REPS=${REPS:-5}
 SCAN_REPS=${SCAN_REPS:-3}
 CG_CALLS=${CG_CALLS:-100000}
+XF_NODES=${XF_NODES:-1000000}
+XF_REPS=${XF_REPS:-3}
 CFLAGS="-g -O2"
 
 die() {
@@ -244,9 +249,101 @@ if command -v valgrind >/dev/null 2>&1; then
 	fi
 fi
 
+# ---------------------------------------------------------------- 4. data
+# A heap list of XF_NODES nodes whose struct gains a member (src/xf): the
+# stub rebuilds every node inside the process.  Each round on a fresh
+# target: the program's own build of the list (it prints the time), apply
+# (katana's "N ms in the process" and the probe gap), a walk that checks
+# the values, revert (the same back).  The same patch on a 1-node list
+# gives the stop without the transform's work.
+note "data transforms: heap list of $XF_NODES nodes, $XF_REPS times"
+for v in v0 v1; do
+	rm -rf "${out:?}/xf/$v"
+	mkdir -p "$out/xf/$v"
+	for s in main.c list.c; do
+		(cd "$src/xf/$v" && $CC $CFLAGS -frandom-seed="$s" -c "$s" \
+			-o "$out/xf/$v/${s%.c}.o") || die "compiling xf/$v/$s failed"
+	done
+	$CC $CFLAGS -pthread "$out/xf/$v/main.o" "$out/xf/$v/list.o" -o "$out/xf/$v/prog" ||
+		die "linking xf/$v/prog failed"
+done
+rm -f "$out/xf/fix.po"
+"$katana" gen -o "$out/xf/fix.po" "$out/xf/v0" "$out/xf/v1" prog >"$out/xf/gen.log" 2>&1 ||
+	die "katana gen (xf) failed (see $out/xf/gen.log)"
+
+# start_list N: the list target with N nodes (stdin on fd 3)
+start_list() {
+	stop_target
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	outf=$out/xf-$1.out
+	: >"$outf"
+	"$out/xf/v0/prog" "$1" <"$fifo" >"$outf" &
+	pid=$!
+	exec 3>"$fifo"
+	lines=0
+	wait_line
+	built=$(awk '$1 == "built" { printf "%.1f\n", $3 / 1000 }' "$outf")
+	gap
+}
+# walk: one line of the target (gap, sum, nodes, extra) in w_*
+walk() {
+	echo >&3
+	wait_line
+	set -- $(sed -n "${lines}p" "$outf")
+	g=$(awk -v v="$2" 'BEGIN { printf "%.1f\n", v / 1000 }')
+	w_sum=$4 w_nodes=$6 w_extra=$8
+}
+# in_process LOG: the "N ms in the process" of a katana summary
+in_process() {
+	sed -n 's/.* \([0-9.]*\) ms in the process.*/\1/p' "$1"
+}
+x_own='' x_apply='' x_gap='' x_rev='' x_rgap='' x_small=''
+x_kib=$(awk -v n="$XF_NODES" 'BEGIN { printf "%d", n * 48 / 1024 }')
+i=0
+while [ $i -lt "$XF_REPS" ]; do
+	i=$((i + 1))
+	start_list "$XF_NODES"
+	x_own="$x_own $built"
+	walk
+	sum0=$w_sum
+	"$katana" apply "$out/xf/fix.po" "$pid" >"$out/xf/apply.log" 2>&1 ||
+		die "katana apply (xf) failed: $(cat "$out/xf/apply.log")"
+	walk
+	x_gap="$x_gap $g"
+	x_apply="$x_apply $(in_process "$out/xf/apply.log")"
+	[ "$w_sum" = "$sum0" ] && [ "$w_nodes" = "$XF_NODES" ] && [ "$w_extra" = "$XF_NODES" ] ||
+		die "after apply the list is wrong: sum $w_sum (was $sum0), $w_nodes nodes, extra $w_extra"
+	x_kib=$(sed -n 's/.* heap objects (\([0-9]*\) KiB) built.*/\1/p' "$out/xf/apply.log")
+	"$katana" revert "$out/xf/fix.po" "$pid" >"$out/xf/revert.log" 2>&1 ||
+		die "katana revert (xf) failed: $(cat "$out/xf/revert.log")"
+	walk
+	x_rgap="$x_rgap $g"
+	x_rev="$x_rev $(in_process "$out/xf/revert.log")"
+	[ "$w_sum" = "$sum0" ] && [ "$w_nodes" = "$XF_NODES" ] && [ "$w_extra" = 0 ] ||
+		die "after revert the list is wrong: sum $w_sum (was $sum0), $w_nodes nodes, extra $w_extra"
+
+	start_list 1
+	"$katana" apply "$out/xf/fix.po" "$pid" >"$out/xf/apply1.log" 2>&1 ||
+		die "katana apply (xf, 1 node) failed: $(cat "$out/xf/apply1.log")"
+	walk
+	x_small="$x_small $g"
+done
+stop_target
+# shellcheck disable=SC2086
+{
+	m_x_own=$(median $x_own)
+	m_x_apply=$(median $x_apply)
+	m_x_gap=$(median $x_gap)
+	m_x_rev=$(median $x_rev)
+	m_x_rgap=$(median $x_rgap)
+	m_x_small=$(median $x_small)
+}
+x_added=$(awk -v a="$m_x_gap" -v b="$m_x_small" 'BEGIN { printf "%.1f", a - b }')
+
 # ---------------------------------------------------------------- table
 row() {
-	printf '  %-44s %10s %10s %8s\n' "$@"
+	printf '  %-50s %10s %10s %8s\n' "$@"
 }
 echo
 echo "katana bench: $(nproc) CPUs, Linux $(uname -r), $(uname -m);" \
@@ -271,4 +368,11 @@ yes)
 failed) row "callgrind: failed" "-" "-" "-" ;;
 *) row "callgrind: not installed" "-" "-" "-" ;;
 esac
+k=$(awk -v n="$XF_NODES" 'BEGIN { if (n % 1000000 == 0) printf "%dM", n / 1000000; else if (n % 1000 == 0) printf "%dk", n / 1000; else print n }')
+row "transform $k heap nodes, in process [vs own build]" "$m_x_apply" "$m_x_own" "$(ratio "$m_x_apply" "$m_x_own")"
+row "target stop, apply + $k nodes [vs 1 node]" "$m_x_gap" "$m_x_small" "$(ratio "$m_x_gap" "$m_x_small")"
+row "  stop added by the $k-node transform" "$x_added" "-" "-"
+row "transform back (revert), in process [vs own build]" "$m_x_rev" "$m_x_own" "$(ratio "$m_x_rev" "$m_x_own")"
+row "target stop, revert + $k nodes [vs 1-node apply]" "$m_x_rgap" "$m_x_small" "$(ratio "$m_x_rgap" "$m_x_small")"
+row "heap built by the transform, KiB" "$x_kib" "-" "-"
 exit 0

@@ -1,0 +1,36 @@
+#include <stdlib.h>
+
+#include "list.h"
+
+struct node *head;
+
+__attribute__((noinline)) long list_build(long n)
+{
+	struct node **link = &head;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		struct node *x = malloc(sizeof *x);
+
+		if (!x)
+			break;
+		x->key = i;
+		x->val = i * 3;
+		x->next = NULL;
+		*link = x;
+		link = &x->next;
+	}
+	return i;
+}
+
+/* the number of nodes; *sum of the values, *extra 0 (v1: the hits) */
+__attribute__((noinline)) long list_walk(long *sum, long *extra)
+{
+	long c = 0, s = 0;
+
+	for (struct node *x = head; x; x = x->next, c++)
+		s += x->val;
+	*sum = s;
+	*extra = 0;
+	return c;
+}
