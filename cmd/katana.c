@@ -5,7 +5,7 @@
 #include "cmd.h"
 
 static const char usage[] =
-"usage: katana gen [-v] [-o OUT] OLD_DIR NEW_DIR EXE\n"
+"usage: katana gen [-v] [-o OUT] [--allow-opaque PATH]... OLD_DIR NEW_DIR EXE\n"
 "       katana show [--json] FILE.po\n"
 "       katana -g [-o OUT] OLD_DIR NEW_DIR EXE   (same as gen)\n"
 "       katana -l FILE.po                        (same as show)\n"
@@ -17,7 +17,9 @@ static const char usage[] =
 "       katana --version | --help\n"
 "\n"
 "  gen   diff the object files of two builds of EXE (an executable or a\n"
-"        shared library) and write a Patch Object (default OLD_DIR/EXE.po)\n"
+"        shared library) and write a Patch Object (default OLD_DIR/EXE.po);\n"
+"        changed data types get transforms; --allow-opaque accepts a path\n"
+"        gen refused (objects behind void *, T **) with a warning\n"
 "  show  print what a Patch Object contains; --json for tools\n"
 "  apply patch a running process (through GDB: attached to PID, or to a\n"
 "        gdbserver with --remote); waits up to --wait seconds (default 5)\n"
@@ -25,10 +27,12 @@ static const char usage[] =
 "  revert undo the most recent patch;  unsafe  what blocks a patch now;\n"
 "  status the patches applied to a process;  vars  the variables a patch\n"
 "        touches: old and new types, member by member, and their values\n"
-"  In GDB: source PREFIX/share/katana/katana.gdb, then help katana.\n"
+"  In GDB: source PREFIX/share/katana/katana.gdb, then help katana;\n"
+"  katana apply FILE.po --step stops before each data transform there.\n"
 "\n"
 "exit status: 0 success, 1 error, 2 usage error, 3 gen found no difference,\n"
-"             4 refused (apply: not safe within the wait, or wrong target)\n";
+"             4 refused (apply: not safe within the wait, or wrong target;\n"
+"               revert: the PO is needed, or the transform has no way back)\n";
 
 int main(int argc, char **argv)
 {

@@ -1112,12 +1112,16 @@ define katana apply
   katana-op 1
 end
 document katana apply
-Apply a patch to this process: katana apply FILE.po [--wait SECONDS]
+Apply a patch to this process: katana apply FILE.po [--wait SECONDS] [--step]
 Checks the build-id and the old code of every function the patch replaces,
 maps the new code near the old, waits (default 5 s) until no thread runs in
 a function the patch changes, and redirects every function in one step in
-the process (never half-patched).  Any failure leaves the process exactly
-as it was.  Prints one summary line.  See also katana unsafe, katana revert.
+the process (never half-patched).  Data whose layout changed is rebuilt in
+the new layout inside the process in the same step.  Any failure leaves
+the process exactly as it was.  Prints one summary line.
+--step: stop before each variable's transform, in katana's stub, with both
+types loaded (print *old, print *new, next, step); continue goes on,
+katana abort rolls back.  See also katana unsafe, katana revert, katana vars.
 end
 
 define katana unsafe
