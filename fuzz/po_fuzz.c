@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "po.h"
+#include "po_xop.h"
 
 static void quiet(enum po_level level, const char *fmt, va_list ap)
 {
@@ -97,6 +98,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		touch_str(po_symbol(p, v->old_sym)->name);
 		touch_str(po_symbol(p, v->new_sym)->name);
 	}
+	/* version 2: the transforms; an opened PO's programs all decode */
+	for (size_t i = 0; i < po_nxtypes(p); i++) {
+		const struct po_xtype *x = po_xtype(p, i);
+		const struct po_xtype *all = po_xtype(p, 0);
+
+		touch_str(x->name);
+		touch_str(x->diff);
+		touch_str(x->back_why);
+		for (int back = 0; back < 2; back++) {
+			const uint8_t *prog = back ? x->back : x->fwd;
+			size_t len = back ? x->back_len : x->fwd_len, pos = 0;
+			struct po_xop op;
+			char buf[256];
+			uint64_t out;
+
+			touch_bytes(prog, len);
+			while (prog && pos < len && po_xop_decode(prog, len, &pos, &op) == 0) {
+				po_xop_describe(all, po_nxtypes(p), &op, buf, sizeof(buf));
+				touch_str(buf);
+				touch_str(po_xop_name(op.code));
+				if (op.code == PO_XOP_ENUM) {
+					int64_t v;
+
+					sink += (uint64_t)po_xop_enum_map(&op, 1, &v);
+				}
+				if (op.code == PO_XOP_END)
+					break;
+			}
+			for (uint64_t off = 0; prog && off < (back ? x->new_size : x->old_size) && off < 64; off++)
+				if (po_xform_translate(all, po_nxtypes(p), i, back, off, &out) == 0)
+					sink += out;
+		}
+	}
+	for (size_t i = 0; i < po_nptrs(p); i++) {
+		const struct po_ptr *r = po_ptr(p, i);
+
+		touch_str(po_symbol(p, r->site_sym)->name);
+		touch_str(po_var(p, r->var)->name);
+		sink += r->site_off + (uint64_t)r->addend;
+	}
+	for (size_t i = 0; i < po_nvars(p); i++)
+		if (po_var(p, i)->xtype)
+			touch_str(po_xtype(p, po_var(p, i)->xtype - 1)->name);
 	for (size_t i = 0; i < po_nunsafe(p); i++)
 		touch_str(po_symbol(p, po_unsafe(p, i)->sym)->name);
 	for (size_t i = 0; i < po_nwarnings(p); i++)
