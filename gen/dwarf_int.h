@@ -75,6 +75,8 @@ int gdr_attr_get(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at, Dwarf_Attribute *
 int gdr_attr_str(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at, const char **out);
 int gdr_attr_udata(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at, Dwarf_Unsigned *out);
 int gdr_attr_flag(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at);	/* 1 set, else 0 */
+/* 1 if d's DW_AT_location is an address (static storage), else 0 */
+int gdr_addr_location(struct gd_obj *g, Dwarf_Die d);
 int gdr_attr_ref(struct gd_obj *g, Dwarf_Die d, Dwarf_Half at, Dwarf_Off *out);
 int gdr_die_at(struct gd_obj *g, Dwarf_Off off, Dwarf_Die *d);	/* 0 or <0 */
 Dwarf_Half gdr_die_tag(struct gd_obj *g, Dwarf_Die d);

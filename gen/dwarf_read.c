@@ -1135,7 +1135,7 @@ struct var_find {
 	Dwarf_Off off;
 };
 
-static int has_addr_location(struct gd_obj *g, Dwarf_Die d)
+int gdr_addr_location(struct gd_obj *g, Dwarf_Die d)
 {
 	Dwarf_Attribute a;
 	Dwarf_Half form = 0;
@@ -1175,7 +1175,7 @@ static int find_var_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
 		return 0;
 	if (gdr_attr_flag(g, d, DW_AT_declaration))
 		score = 1;
-	else if (has_addr_location(g, d))
+	else if (gdr_addr_location(g, d))
 		score = 3;
 	else
 		score = 2;

@@ -603,29 +603,16 @@ struct locals {
 	int ret;
 };
 
-/* A variable whose location is an address is static (not on the stack). */
+/* A variable whose location is an address is static (not on the stack);
+ * one without a location is static if it is external (a declaration). */
 static int is_static_storage(struct gd_obj *g, Dwarf_Die d)
 {
 	Dwarf_Attribute a;
-	Dwarf_Half form = 0;
-	Dwarf_Error e = NULL;
-	int st = 0;
 
 	if (gdr_attr_get(g, d, DW_AT_location, &a) <= 0)
 		return gdr_attr_flag(g, d, DW_AT_external);
-	dwarf_whatform(a, &form, &e);
-	gdr_drop_err(g, &e);
-	if (form == DW_FORM_exprloc || form == DW_FORM_block1) {
-		Dwarf_Unsigned len = 0;
-		Dwarf_Ptr p = NULL;
-
-		if (dwarf_formexprloc(a, &len, &p, &e) == DW_DLV_OK && len &&
-		    (((unsigned char *)p)[0] == DW_OP_addr || ((unsigned char *)p)[0] == DW_OP_addrx))
-			st = 1;
-		gdr_drop_err(g, &e);
-	}
 	dwarf_dealloc_attribute(a);
-	return st;
+	return gdr_addr_location(g, d);
 }
 
 static int local_cb(struct gd_obj *g, Dwarf_Die d, Dwarf_Half tag, void *arg)
