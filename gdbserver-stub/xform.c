@@ -419,15 +419,20 @@ static int lookup(const void *ctx, uint64_t t, const uint8_t **prog, size_t *len
 }
 
 /* The variable whose source storage holds address a: its index, or -1. */
-static long root_at(const struct kx_state *s, uint64_t a)
+static long root_at(const struct kx_state *s, uint64_t a, int past_end)
 {
-	for (uint32_t i = 0; i < s->plan->nroots; i++) {
-		const struct kstub_xroot *r = xroot(s, i);
-		const struct kstub_xtype *t = xtype(s, r->type);
-		uint64_t base = s->back ? r->new_addr : r->old_addr;
+	/* inside a variable; else, with past_end, just past one (a pointer
+	 * value at C's end of an array), which comes second: the next
+	 * variable may start there */
+	for (int end = 0; end <= past_end; end++) {
+		for (uint32_t i = 0; i < s->plan->nroots; i++) {
+			const struct kstub_xroot *r = xroot(s, i);
+			const struct kstub_xtype *t = xtype(s, r->type);
+			uint64_t base = s->back ? r->new_addr : r->old_addr;
 
-		if (t && a >= base && a - base < src_size(s, t))
-			return i;
+			if (t && a >= base && (end ? a - base == src_size(s, t) : a - base < src_size(s, t)))
+				return i;
+		}
 	}
 	return -1;
 }
@@ -440,11 +445,16 @@ static int root_translate(struct kx_state *s, long ri, uint64_t a, uint64_t *out
 	struct po_xop_lookup lk = { lookup, s };
 	uint64_t off;
 
+	const struct kstub_xtype *t = xtype(s, r->type);
+
 	if (r->flags & KX_ROOT_FIXUP) {
 		*out = a;
 		return 0;
 	}
-	if (po_xop_translate(&lk, r->type, a - (s->back ? r->new_addr : r->old_addr), &off, 0))
+	off = a - (s->back ? r->new_addr : r->old_addr);
+	if (off == src_size(s, t))
+		off = dst_size(s, t);	/* just past the end stays just past it */
+	else if (po_xop_translate(&lk, r->type, off, &off, 0))
 		return -1;
 	*out = (s->back ? r->old_addr : r->new_addr) + off;
 	return 0;
@@ -499,7 +509,7 @@ static int map_ptr(struct kx_state *s, uint64_t t, uint64_t v, uint64_t *out,
 		*out = 0;
 		return 0;
 	}
-	ri = root_at(s, v);
+	ri = root_at(s, v, 1);
 	if (ri >= 0) {		/* into a variable: its new storage */
 		if (root_translate(s, ri, v, out))
 			return fail(s, KX_EPTR, t, obj, off, v);
@@ -642,12 +652,24 @@ static int prog_of(struct kx_state *s, uint64_t t, const struct po_xop **ops)
 }
 
 /* Run type t's program on one object. */
+/* An in-place type keeps its layout: its program only re-points
+ * pointers.  Where such an object moves (embedded in an object that is
+ * rebuilt elsewhere) its bytes are carried over first, all of them. */
+static void carry_inplace(struct kx_state *s, uint64_t t, const uint8_t *old, uint8_t *new)
+{
+	const struct kstub_xtype *x = xtype(s, t);
+
+	if (x && (x->flags & KX_INPLACE) && old != new)
+		copy_bytes(new, old, x->old_size);
+}
+
 static int run(struct kx_state *s, uint64_t t, const uint8_t *old, uint8_t *new, int depth)
 {
 	const struct po_xop *op;
 
-	if (depth > 64 || prog_of(s, t, &op))
+	if (depth > 64 /* PO_XFORM_MAX_DEPTH */ || prog_of(s, t, &op))
 		return fail(s, s->back ? KX_EBACK : KX_EPLAN, t, old, 0, 0);
+	carry_inplace(s, t, old, new);
 	for (; op->code != PO_XOP_END; op++)
 		if (kstub_xform_op(s, t, op, old, new, old == new, depth))
 			return -EINVAL;
@@ -669,6 +691,7 @@ __attribute__((noinline)) int kstub_xform_var(struct kx_state *s, const struct k
 
 	if (prog_of(s, root->type, &op))
 		return fail(s, s->back ? KX_EBACK : KX_EPLAN, root->type, (const uint8_t *)old, 0, 0);
+	carry_inplace(s, root->type, (const uint8_t *)old, (uint8_t *)new);
 	for (; op->code != PO_XOP_END; op++) {
 		if (kstub_xform_op(s, root->type, op, (const uint8_t *)old, (uint8_t *)new, inplace, 0))
 			return -EINVAL;
@@ -685,7 +708,7 @@ static int forward_of(struct kx_state *s, uint64_t a, uint64_t *out)
 	long ri;
 
 	s->back = 0;
-	ri = root_at(s, a);
+	ri = root_at(s, a, 1);
 	r = ri < 0 ? -1 : root_translate(s, ri, a, out);
 	s->back = back;
 	return r;
@@ -698,7 +721,7 @@ static long xform_root_at(struct kx_state *s, uint64_t a)
 	long ri;
 
 	s->back = 0;
-	ri = root_at(s, a);
+	ri = root_at(s, a, 0);
 	s->back = back;
 	return ri >= 0 && !(xroot(s, (uint64_t)ri)->flags & KX_ROOT_FIXUP) ? ri : -1;
 }
@@ -723,12 +746,18 @@ static int do_ptrs(struct kx_state *s)
 		}
 		want = s->back ? fwd : pt[i].value;
 		to = s->back ? pt[i].value : fwd;
-		/* a pointer inside a transformed variable moves with it */
+		/* a pointer inside a transformed variable moves with it: the
+		 * copy built from the variable is re-pointed, if the variable
+		 * still holds the link's pointer there */
 		rs = xform_root_at(s, site);
 		if (rs >= 0) {
-			if (!s->back && forward_of(s, site, &site))
+			uint64_t moved;
+
+			if (forward_of(s, site, &moved))
 				continue;	/* the pointer itself does not survive */
-			store((uint8_t *)(uintptr_t)site, 8, to);
+			if (load((const uint8_t *)(uintptr_t)(s->back ? moved : site), 8) != want)
+				continue;	/* the program changed it */
+			store((uint8_t *)(uintptr_t)(s->back ? site : moved), 8, to);
 			continue;
 		}
 		if (load((const uint8_t *)(uintptr_t)site, 8) != want)

@@ -551,8 +551,10 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 			snprintf(desc, sizeof(desc), "its pointers to transformed data are re-pointed in place (%s)",
 				 o->cu);
 			if (n->status == S_CHANGED) {
-				po_writer_warning(e->w, "gen: '%s': var '%s': initialiser changed; the running program "
-						  "keeps its current value", o->rel, n->name);
+				/* often only its pointers' targets moved: those follow */
+				po_writer_warning(e->w, "gen: '%s': var '%s': initialiser changed; its pointers to "
+						  "transformed data are re-pointed, the rest keeps its running value",
+						  o->rel, n->name);
 				e->st->warnings++;
 			}
 		}

@@ -244,4 +244,56 @@ test_expect_success 'changed const data: both users of a const table switch to t
 	target_stop consttable
 '
 
+EMB_RE='^(\d+): a=1 x=(\d+) key=(\d+)( b=7)?$'
+test_expect_success 'a struct of unchanged layout embedded in one that moves: all its members carried over, not only its pointers; and back' '
+	xf_live xf-embed-inplace "$EMB_RE" \
+		"\$c[1] == \$c[0] && \$c[2] == \$c[0] + 5 && !defined \$c[3]" \
+		"\$c[1] == \$c[0] && \$c[2] == \$c[0] + 5 && defined \$c[3]" &&
+	check_xform_applied apply-xf-embed-inplace.out prog g &&
+	n=$(wc -l <$W/xf-embed-inplace.out) &&
+	katana_expect 0 revert-emb revert $(case_dir xf-embed-inplace)/fix.po $(target_pid xf-embed-inplace) &&
+	wait_for_expr $W/xf-embed-inplace.out "$EMB_RE" "!defined \$c[3]" $n &&
+	more_lines xf-embed-inplace 3 &&
+	check_phases $W/xf-embed-inplace.out "$EMB_RE" \
+		"\$c[1] == \$c[0] && !defined \$c[3]" "\$c[1] == \$c[0] && defined \$c[3]" \
+		"\$c[1] == \$c[0] && \$c[2] == \$c[0] + 5 && !defined \$c[3]" &&
+	target_stop xf-embed-inplace
+'
+
+SELF_RE='^(\d+): a=(\d+) kept=(\w+) cleared=(\w+)(?: b=(\d+))?$'
+test_expect_success 'pointers a variable holds to itself: re-pointed to its new storage where the program kept them, left alone where it cleared them; and back' '
+	xf_live xf-self-ptr "$SELF_RE" \
+		"\$c[1] == \$c[0] && \$c[2] eq \"self\" && \$c[3] eq \"null\" && !defined \$c[4]" \
+		"\$c[1] == \$c[0] && \$c[2] eq \"self\" && \$c[3] eq \"null\" && defined \$c[4]" &&
+	check_xform_applied apply-xf-self-ptr.out prog "cleared, kept" &&
+	n=$(wc -l <$W/xf-self-ptr.out) &&
+	katana_expect 0 revert-self revert $(case_dir xf-self-ptr)/fix.po $(target_pid xf-self-ptr) &&
+	wait_for_expr $W/xf-self-ptr.out "$SELF_RE" "!defined \$c[4]" $n &&
+	more_lines xf-self-ptr 3 &&
+	check_phases $W/xf-self-ptr.out "$SELF_RE" \
+		"\$c[2] eq \"self\" && \$c[3] eq \"null\" && !defined \$c[4]" \
+		"\$c[2] eq \"self\" && \$c[3] eq \"null\" && defined \$c[4]" \
+		"\$c[1] == \$c[0] && \$c[2] eq \"self\" && \$c[3] eq \"null\" && !defined \$c[4]" &&
+	target_stop xf-self-ptr
+'
+
+END_RE='^(\d+): sum=(\d+) end=(\w+)(?: w=(\d+))?$'
+test_expect_success 'pointers just past the end of a transformed array (a const end pointer, a cursor left there) follow it to the end of its new storage; and back' '
+	xf_live xf-array-end "$END_RE" \
+		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && !defined \$c[3]" \
+		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && defined \$c[3] && (!@p || !defined \$p[3] || \$c[3] == \$p[3] + 4)" &&
+	check_xform_applied apply-xf-array-end.out prog "recs, cur, rend" &&
+	"$KATANA" show $(case_dir xf-array-end)/fix.po >show-end.out &&
+	test_grep "var .rend.: initialiser changed; its pointers to transformed data are re-pointed" show-end.out &&
+	n=$(wc -l <$W/xf-array-end.out) &&
+	katana_expect 0 revert-end revert $(case_dir xf-array-end)/fix.po $(target_pid xf-array-end) &&
+	wait_for_expr $W/xf-array-end.out "$END_RE" "!defined \$c[3]" $n &&
+	more_lines xf-array-end 3 &&
+	check_phases $W/xf-array-end.out "$END_RE" \
+		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && !defined \$c[3]" \
+		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && defined \$c[3]" \
+		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && !defined \$c[3]" &&
+	target_stop xf-array-end
+'
+
 test_done

@@ -1,0 +1,10 @@
+struct rec {
+	int id;
+	long hits;
+};
+
+extern struct rec recs[4];
+extern struct rec *const rend;
+extern struct rec *cur;
+long rec_tick(void);
+int rec_at_end(void);

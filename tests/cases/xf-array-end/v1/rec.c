@@ -1,0 +1,33 @@
+/* rec.c - an array walked up to a pointer just past its end; v1 adds w
+ * and counts walks in it. */
+#include "rec.h"
+
+struct rec recs[4] = { { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 0, 0 } };
+struct rec *const rend = recs + 4;
+struct rec *cur = recs;
+
+__attribute__((noipa)) long rec_tick(void)
+{
+	long sum = 0;
+
+	for (cur = recs; cur != rend; cur++) {
+		cur->hits += cur->id;
+		cur->w++;
+		sum += cur->hits;
+	}
+	return sum;
+}
+
+__attribute__((noipa)) int rec_at_end(void)
+{
+	return cur == rend && cur == recs + 4;
+}
+
+__attribute__((noipa)) long rec_w(void)
+{
+	long w = 0;
+
+	for (struct rec *p = recs; p != rend; p++)
+		w += p->w;
+	return w;
+}

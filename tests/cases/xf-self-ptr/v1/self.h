@@ -1,0 +1,10 @@
+struct self {
+	int a;
+	long b;
+	struct self *p;
+};
+
+extern struct self kept, cleared;
+void self_setup(void);
+int self_tick(void);
+const char *self_where(const struct self *s);
