@@ -21,7 +21,8 @@
 
 /* Version 2 adds data transforms (.katana.xtypes, .katana.xform,
  * .katana.ptrs, var actions transform and fixup, the allocator symbols of
- * the header).  A writer writes version 1 when a patch uses none of them,
+ * the header, the unsafe flags DATA and ALLOC).  A writer writes version 1
+ * when a patch uses none of them,
  * so appliers that only know version 1 still take it. */
 #define PO_FORMAT_VERSION 2	/* the newest version read and written */
 #define PO_FORMAT_MIN 1		/* the oldest version read */
@@ -184,7 +185,9 @@ enum {
 				 * are (only their pointers change) */
 	PO_XT_HEAP = 1 << 1,	/* PTR operations reach objects of it: the applier
 				 * finds them through pointers and allocates their
-				 * new copies with the program's allocator */
+				 * new copies with the program's allocator (an
+				 * in-place heap type's objects stay where they
+				 * are; only their pointers are fixed) */
 };
 
 /* .katana.ptrs (v2): a pointer in the target's static data that the link
@@ -438,12 +441,13 @@ const struct po_ptr *po_ptr(const struct po *p, size_t i);
  * back (0 forward: old -> new; 1 backward) against the xtype table: every
  * operation decodes, stays inside both objects, names existing types of
  * the right kind and size, an in-place type only re-points pointers, and
- * END comes last.  Embedding (SUB, ARRAY) must not loop: checked by
- * po_xform_check_all.  0, or -1 with a reason in why (for messages). */
+ * END comes last.  Embedding (SUB, ARRAY) must not loop nor nest deeper
+ * than PO_XFORM_MAX_DEPTH: checked by po_xform_check_all.  0, or -1 with a reason in why (for messages). */
 int po_xform_check(const struct po_xtype *types, size_t ntypes, size_t self, int back,
 		   char *why, size_t why_len);
 int po_xform_check_all(const struct po_xtype *types, size_t ntypes, char *why,
 		       size_t why_len);
+#define PO_XFORM_MAX_DEPTH 64	/* SUB/ARRAY nesting an engine must follow */
 /* Translate an offset inside an object of xtype t's old layout (back: new
  * layout) to the other layout, through its program: 0 with *out, -1 if the
  * byte is not carried over (a removed member, padding, the inside of a

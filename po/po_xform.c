@@ -249,12 +249,16 @@ range:
 }
 
 /* Embedding must be a DAG: a SUB or ARRAY cycle would recurse forever. */
+/* Embedding (SUB, ARRAY) must not loop, and not nest deeper than an
+ * engine follows (PO_XFORM_MAX_DEPTH): depth[t] is how deep t's embedded
+ * objects go (0: none), known once state[t] is 2. */
 static int embed_acyclic(const struct po_xtype *types, size_t ntypes, size_t t, int back,
-			 unsigned char *state, char *why, size_t why_len)
+			 unsigned char *state, unsigned char *depth, char *why, size_t why_len)
 {
 	const uint8_t *p = back ? types[t].back : types[t].fwd;
 	size_t len = back ? types[t].back_len : types[t].fwd_len, pos = 0;
 	struct po_xop op;
+	unsigned d = 0;
 
 	if (state[t] == 2)
 		return 0;
@@ -265,10 +269,18 @@ static int embed_acyclic(const struct po_xtype *types, size_t ntypes, size_t t, 
 		if (op.code == PO_XOP_SUB || op.code == PO_XOP_ARRAY) {
 			size_t r = (size_t)(op.code == PO_XOP_SUB ? op.a[2] : op.a[5]);
 
-			if (r < ntypes && embed_acyclic(types, ntypes, r, back, state, why, why_len))
+			if (r >= ntypes)
+				continue;
+			if (embed_acyclic(types, ntypes, r, back, state, depth, why, why_len))
 				return -1;
+			if (depth[r] + 1u > d)
+				d = depth[r] + 1u;
 		}
 	}
+	if (d > PO_XFORM_MAX_DEPTH)
+		return why_set(why, why_len, "type %zu (%s) nests embedded objects %u deep (at most %d)",
+			       t, types[t].name, d, PO_XFORM_MAX_DEPTH);
+	depth[t] = (unsigned char)d;
 	state[t] = 2;
 	return 0;
 }
@@ -286,13 +298,13 @@ int po_xform_check_all(const struct po_xtype *types, size_t ntypes, char *why, s
 				       types[i].name, sub);
 	}
 	for (int back = 0; back < 2; back++) {
-		unsigned char state[4096];
+		unsigned char state[4096], depth[4096];
 
 		if (ntypes > sizeof(state))
 			return why_set(why, why_len, "%zu types (at most %zu)", ntypes, sizeof(state));
 		memset(state, 0, ntypes);
 		for (size_t i = 0; i < ntypes; i++)
-			if (embed_acyclic(types, ntypes, i, back, state, why, why_len))
+			if (embed_acyclic(types, ntypes, i, back, state, depth, why, why_len))
 				return -1;
 	}
 	return 0;

@@ -986,6 +986,29 @@ static void check_xform_tables(void)
 	   po_xform_translate(t, NXT, NXT, 0, 0, &o) == -1,
 	   "xform: backward translation; none without a backward program or type");
 
+	/* embedding nested deeper than an engine follows: a chain of n types,
+	 * each embedding the next, nests n - 1 deep */
+	for (int n = PO_XFORM_MAX_DEPTH + 1; n <= PO_XFORM_MAX_DEPTH + 2; n++) {
+		static struct po_xtype d[PO_XFORM_MAX_DEPTH + 2];
+		static uint8_t prog[PO_XFORM_MAX_DEPTH + 2][5];
+		int r;
+
+		for (int i = 0; i < n; i++) {
+			const uint8_t sub[5] = { PO_XOP_SUB, 0, 0, (uint8_t)(i + 1), PO_XOP_END };
+			const uint8_t cp[5] = { PO_XOP_COPY, 0, 0, 8, PO_XOP_END };
+
+			memcpy(prog[i], i + 1 < n ? sub : cp, 5);
+			d[i] = (struct po_xtype){ "deep", "", "", 0, 8, 8, prog[i], NULL, 5, 0 };
+		}
+		why[0] = 0;
+		r = po_xform_check_all(d, (size_t)n, why, sizeof(why));
+		if (n - 1 <= PO_XFORM_MAX_DEPTH)
+			ok(r == 0, "xform: embedding %d deep accepted (%s)", n - 1, why);
+		else
+			ok(r == -1 && strstr(why, "deep (at most 64)"), "xform: embedding %d deep refused (%s)",
+			   n - 1, why);
+	}
+
 	/* a pair of types embedding each other */
 	c[0] = (struct po_xtype){ "a", "", "", 0, 8, 8, sub1, NULL, sizeof(sub1), 0 };
 	c[1] = (struct po_xtype){ "b", "", "", 0, 8, 8, sub0, NULL, sizeof(sub0), 0 };
@@ -1265,7 +1288,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	tap_plan(152);
+	tap_plan(154);
 	po_set_print(capture);
 	snprintf(path, sizeof(path), "%s/fix.po", dir);
 	err = write_sample(path, &smp, &size);
