@@ -52,21 +52,29 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # ---------------------------------------------------------------- build
-# Objects per source under OUT/vN/, compiled from inside src/vN with
-# relative paths (as tests/build-case.sh does), so both builds match.
-for v in v0 v1; do
-	rm -rf "${out:?}/$v"
-	mkdir -p "$out/$v"
-	for s in main.c funcs.c; do
-		(cd "$src/$v" && $CC $CFLAGS -frandom-seed="$s" -c "$s" \
-			-o "$out/$v/${s%.c}.o") || die "compiling $v/$s failed"
+# build_pair SRC OUT SOURCES...: v0 and v1 of a target, objects per source
+# under OUT/vN/, compiled from inside SRC/vN with relative paths (as
+# tests/build-case.sh does, so both builds match) and linked as OUT/vN/prog;
+# then OUT/fix.po.
+build_pair() {
+	_bs=$1 _bo=$2
+	shift 2
+	for v in v0 v1; do
+		rm -rf "${_bo:?}/$v"
+		mkdir -p "$_bo/$v"
+		_objs=
+		for s in "$@"; do
+			(cd "$_bs/$v" && $CC $CFLAGS -frandom-seed="$s" -c "$s" \
+				-o "$_bo/$v/${s%.c}.o") || die "compiling $_bs/$v/$s failed"
+			_objs="$_objs $_bo/$v/${s%.c}.o"
+		done
+		$CC $CFLAGS -pthread $_objs -o "$_bo/$v/prog" || die "linking $_bo/$v/prog failed"
 	done
-	$CC $CFLAGS -pthread "$out/$v/main.o" "$out/$v/funcs.o" -o "$out/$v/prog" ||
-		die "linking $v/prog failed"
-done
-rm -f "$out/fix.po"
-"$katana" gen -o "$out/fix.po" "$out/v0" "$out/v1" prog >"$out/gen.log" 2>&1 ||
-	die "katana gen failed (see $out/gen.log)"
+	rm -f "$_bo/fix.po"
+	"$katana" gen -o "$_bo/fix.po" "$_bo/v0" "$_bo/v1" prog >"$_bo/gen.log" 2>&1 ||
+		die "katana gen failed (see $_bo/gen.log)"
+}
+build_pair "$src" "$out" main.c funcs.c
 
 # ---------------------------------------------------------------- helpers
 now_ns() {
@@ -257,19 +265,7 @@ fi
 # the values, revert (the same back).  The same patch on a 1-node list
 # gives the stop without the transform's work.
 note "data transforms: heap list of $XF_NODES nodes, $XF_REPS times"
-for v in v0 v1; do
-	rm -rf "${out:?}/xf/$v"
-	mkdir -p "$out/xf/$v"
-	for s in main.c list.c; do
-		(cd "$src/xf/$v" && $CC $CFLAGS -frandom-seed="$s" -c "$s" \
-			-o "$out/xf/$v/${s%.c}.o") || die "compiling xf/$v/$s failed"
-	done
-	$CC $CFLAGS -pthread "$out/xf/$v/main.o" "$out/xf/$v/list.o" -o "$out/xf/$v/prog" ||
-		die "linking xf/$v/prog failed"
-done
-rm -f "$out/xf/fix.po"
-"$katana" gen -o "$out/xf/fix.po" "$out/xf/v0" "$out/xf/v1" prog >"$out/xf/gen.log" 2>&1 ||
-	die "katana gen (xf) failed (see $out/xf/gen.log)"
+build_pair "$src/xf" "$out/xf" main.c list.c
 
 # start_list N: the list target with N nodes (stdin on fd 3)
 start_list() {
