@@ -554,21 +554,20 @@ static int setup(struct ctx *c, enum stage st)
 static int stub_script(FILE *f)
 {
 	char stub_bin[PATH_MAX], stub_elf[PATH_MAX];
-	uint64_t resume = 0, done = 0;
+	uint64_t done = 0;
 	int err;
 
 	err = katana_data_path(stub_bin, sizeof(stub_bin), "katana-stub.bin");
 	err = err ?: katana_data_path(stub_elf, sizeof(stub_elf), "katana-stub.elf");
 	err = err ?: check_path(stub_bin) ?: check_path(stub_elf);
-	if (!err && (stub_sym(stub_elf, "katana_stub_resume", &resume) ||
-		     stub_sym(stub_elf, "katana_stub_done", &done))) {
-		fprintf(stderr, "katana: '%s': no symbol katana_stub_resume or katana_stub_done\n", stub_elf);
+	if (!err && stub_sym(stub_elf, "katana_stub_done", &done)) {
+		fprintf(stderr, "katana: '%s': no symbol katana_stub_done\n", stub_elf);
 		err = -ENOENT;
 	}
 	if (err)
 		return err;
-	fprintf(f, "set $k_stub_resume_off = 0x%" PRIx64 "\nset $k_stub_done_off = 0x%" PRIx64 "\n",
-		resume, done);
+	/* where GDB's breakpoint takes the thread back from the stub */
+	fprintf(f, "set $k_stub_done_off = 0x%" PRIx64 "\n", done);
 	fprintf(f, "define katana-stub-write\n  restore %s binary $k_stub_base\nend\n", stub_bin);
 	fprintf(f, "define katana-stub-symbols\n  add-symbol-file %s -o $k_stub_base\nend\n", stub_elf);
 	/* the stub's sources, for --step (built with -fdebug-prefix-map=TOP=.) */

@@ -196,8 +196,9 @@ struct kstub_xplan {
 	uint32_t fail_type;		/* the type being transformed */
 	uint64_t fail_off;		/* offset of the failing field in the object */
 	/* --step: GDB reads which variable is next; sets abort to roll back;
-	 * sets go when it sees the stub's getppid before the commit (a stub
-	 * left alone, GDB gone while other threads run again, commits nothing) */
+	 * sets go at its breakpoint on kstub_step_confirm, before the commit
+	 * (a stub left alone, GDB gone while other threads run again, commits
+	 * nothing) */
 	uint64_t step_root;
 	uint64_t abort;
 	uint64_t go;
