@@ -12,45 +12,14 @@
  * The first line printed is "ready".
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "funcs.h"
+#include "../probe.h"
 
-static atomic_long max_gap_ns;
-static atomic_int reset_req;
 volatile long bench_sink;
-
-static long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
-}
-
-static void *probe(void *arg)
-{
-	struct timespec d = { 0, 100000 };
-	long prev = now_ns();
-
-	(void)arg;
-	for (;;) {
-		nanosleep(&d, NULL);
-		long t = now_ns(), gap = t - prev;
-		prev = t;
-		if (atomic_exchange(&reset_req, 0)) {
-			atomic_store(&max_gap_ns, 0);
-			continue;
-		}
-		long m = atomic_load(&max_gap_ns);
-		while (gap > m && !atomic_compare_exchange_weak(&max_gap_ns, &m, gap))
-			;
-	}
-	return NULL;
-}
 
 static void *worker(void *arg)
 {
@@ -81,8 +50,8 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	while (fgets(line, sizeof line, stdin)) {
-		long g = atomic_exchange(&max_gap_ns, 0);
-		atomic_store(&reset_req, 1);
+		long g = probe_take();
+
 		printf("gap %ld\n", g / 1000);
 		fflush(stdout);
 	}
