@@ -341,51 +341,84 @@ static const char *sig(struct xf *x, const struct gtype *t)
 		return *slot;
 	*slot = strdup("...");	/* a loop through embedding cannot happen; guard anyway */
 	sig_into(x, t, &b);
+	/* The members' signatures went into the same table, which may have
+	 * grown and moved: find t's slot again. */
+	slot = sig_slot(x, t);
+	if (!slot) {
+		free(b.p);
+		return "?";
+	}
 	free(*slot);
 	*slot = b.err ? strdup("?") : b.p;
 	return *slot ? *slot : "?";
 }
 
 /* ------------------------------------------------------------ resolving */
-/* The complete type behind a declaration: the first definition of that
- * name among the objects of the same build. */
+/* The object whose DWARF holds t, and whether it is of the old build. */
+static struct gobj *owner_of(struct xf *x, const struct gtype *t, int *is_old)
+{
+	for (size_t i = 0; i < x->nold; i++)
+		if (x->olds[i]->dw == t->owner) {
+			*is_old = 1;
+			return x->olds[i];
+		}
+	for (size_t i = 0; i < x->nnew; i++)
+		if (x->news[i]->dw == t->owner) {
+			*is_old = 0;
+			return x->news[i];
+		}
+	*is_old = 0;
+	return NULL;
+}
+
+/* The definition of the aggregate (kind k) called name among objs, looked
+ * up first in prefer: C lets two compilation units define different types
+ * under one tag (memcached has two struct window_data), and the one that
+ * goes with a CU's code is its own, or its twin's in the other build. */
+static struct gtype *named_in(struct gobj **objs, size_t n, struct gobj *prefer,
+			      enum gt_kind k, const char *name)
+{
+	struct gtype *d = NULL;
+
+	if (prefer && gd_named_gtype(prefer->dw, k, name, &d) > 0 && d)
+		return d;
+	for (size_t i = 0; i < n; i++) {
+		d = NULL;
+		if (objs[i] != prefer && gd_named_gtype(objs[i]->dw, k, name, &d) > 0 && d)
+			return d;
+	}
+	return NULL;
+}
+
+/* The complete type behind a declaration: its definition in the same
+ * object, else the first among the objects of the same build. */
 static struct gtype *resolve(struct xf *x, struct gtype *t)
 {
-	struct gobj **objs;
-	size_t n;
+	struct gobj *own;
+	struct gtype *d;
 	int mine = 0;
 
 	if (!t || t->kind != GT_DECL || !t->name)
 		return t;
-	for (size_t i = 0; i < x->nold && !mine; i++)
-		mine = x->olds[i]->dw == t->owner;
-	objs = mine ? x->olds : x->news;
-	n = mine ? x->nold : x->nnew;
-	for (size_t i = 0; i < n; i++) {
-		struct gtype *d = NULL;
-
-		if (gd_named_gtype(objs[i]->dw, t->decl_kind, t->name, &d) > 0 && d)
-			return d;
-	}
-	return t;
+	own = owner_of(x, t, &mine);
+	d = named_in(mine ? x->olds : x->news, mine ? x->nold : x->nnew, own, t->decl_kind,
+		     t->name);
+	return d ? d : t;
 }
 
-/* The same-named definition in the other build (types seen in locals). */
+/* The same-named definition in the other build (types seen in locals):
+ * the one of the owner's twin first. */
 static struct gtype *counterpart(struct xf *x, const struct gtype *t, int want_new)
 {
-	struct gobj **objs = want_new ? x->news : x->olds;
-	size_t n = want_new ? x->nnew : x->nold;
 	enum gt_kind k = t->kind == GT_DECL ? t->decl_kind : t->kind;
+	struct gobj *own;
+	int is_old;
 
 	if (!t->name || (k != GT_STRUCT && k != GT_UNION && k != GT_ENUM))
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		struct gtype *d = NULL;
-
-		if (gd_named_gtype(objs[i]->dw, k, t->name, &d) > 0 && d)
-			return d;
-	}
-	return NULL;
+	own = owner_of(x, t, &is_old);
+	return named_in(want_new ? x->news : x->olds, want_new ? x->nnew : x->nold,
+			own ? own->twin : NULL, k, t->name);
 }
 
 /* ------------------------------------------------------------ pairs */

@@ -597,6 +597,165 @@ test_expect_success 'pointer sites: static pointers to a transformed variable ar
 	test_cmp ptrs.want ptrs.got
 '
 
+# write_manytypes DIR: a global struct of 300 members, each of its own
+# array type, and a chain of 200 struct types, each pointing to the next,
+# hanging from a global; v1 inserts a member at the start of the big struct
+# and at the end of the chain's last type.  The gen type tables then grow
+# while a type's signature is being built (a crash on lua5.4 once).
+write_manytypes() {
+	mkdir -p "$1/v0" "$1/v1" &&
+	printf '%s\n' 'EXE=prog' 'SRCS="main.c big.c"' >"$1/case.sh" &&
+	for _v in v0 v1; do
+		{
+			echo '/* big.c - many types; v1 adds big.first and t199.extra */'
+			echo 'struct big {'
+			[ $_v = v1 ] && echo '	int first;'
+			_k=0
+			while [ $_k -lt 300 ]; do
+				echo "	char m$_k[$((_k + 1))];"
+				_k=$((_k + 1))
+			done
+			echo '} big = { '"$([ $_v = v1 ] && echo '7, ')"'"a" };'
+			_k=0
+			while [ $_k -lt 200 ]; do
+				echo "struct t$_k {"
+				echo "	long v;"
+				[ $_k -lt 199 ] && echo "	struct t$((_k + 1)) *next;"
+				[ $_k = 199 ] && [ $_v = v1 ] && echo "	long extra;"
+				echo "};"
+				_k=$((_k + 1))
+			done
+			echo 'static struct t199 last = { 5 };'
+			echo 'static struct t198 before = { 4, &last };'
+			echo 'struct t0 *head;'
+			echo '__attribute__((noipa)) long big_tick(long i)'
+			echo '{'
+			echo '	big.m299[0] = (char)i;'
+			echo '	before.next->v += 1;'
+			[ $_v = v0 ] && echo '	return big.m0[0] + big.m299[0] + before.next->v;' ||
+				echo '	return big.m0[0] + big.m299[0] + before.next->v + big.first + last.extra;'
+			echo '}'
+		} >"$1/$_v/big.c" &&
+		cat >"$1/$_v/main.c" <<-\EOF || return 1
+		#include "case-loop.h"
+
+		long big_tick(long i);
+
+		__attribute__((noipa)) static void iter(long i)
+		{
+			printf("%ld: %ld\n", i, big_tick(i));
+		}
+
+		int main(int argc, char **argv)
+		{
+			return case_main(argc, argv, iter);
+		}
+		EOF
+	done &&
+	printf '1: 104\n2: 106\n' >"$1/expect.v0" &&
+	printf '1: 111\n2: 113\n' >"$1/expect.v1"
+}
+
+d=$W/xf-manytypes
+test_expect_success 'many types (300-member struct, 200-type pointer chain): gen transforms big and last, and only them' '
+	mkdir -p cases &&
+	ln -sfn "$CASES/common" cases/common &&
+	write_manytypes cases/xf-manytypes &&
+	CASES=$W/cases &&
+	build_case xf-manytypes &&
+	expect_runs xf-manytypes 2 &&
+	gen_case xf-manytypes &&
+	check_po_basics $d &&
+	json_check $d/fix.json <<-\EOF
+	names($j->{variables}) eq "big last"
+	var("big")->{action} eq "transform" && var("big")->{old_size} == 45150 && var("big")->{new_size} == 45156
+	var("last")->{action} eq "transform" && var("last")->{old_size} == 8 && var("last")->{new_size} == 16
+	EOF
+'
+
+# write_sametag DIR: a.c and b.c each define their own struct w (C allows
+# one tag for two layouts in two compilation units), keep one on the heap
+# in a local, and read cfg.ctx, a void *.  Neither struct w changes; v1
+# changes only iter.  Pairing a.c's struct w with b.c's would see a layout
+# change and refuse the patch (memcached's two struct window_data did).
+write_sametag() {
+	mkdir -p "$1/v0" "$1/v1" &&
+	printf '%s\n' 'EXE=prog' 'SRCS="main.c a.c b.c"' >"$1/case.sh" &&
+	for _v in v0 v1; do
+		cat >"$1/$_v/a.c" <<-\EOF &&
+		/* a.c - its own struct w */
+		#include <stdlib.h>
+		struct cfg { void *ctx; int n; };
+		extern struct cfg cfg;
+		struct w { long a; long b; };
+		__attribute__((noipa)) long fa(long i)
+		{
+			struct w *volatile p = malloc(sizeof(*p));
+			long r;
+
+			p->a = i;
+			p->b = 2;
+			r = p->a + p->b + (cfg.ctx != 0) + cfg.n;
+			free(p);
+			return r;
+		}
+		EOF
+		cat >"$1/$_v/b.c" <<-\EOF &&
+		/* b.c - another struct w under the same tag */
+		#include <stdlib.h>
+		struct cfg { void *ctx; int n; };
+		struct cfg cfg = { 0, 1 };
+		struct w { int x; };
+		__attribute__((noipa)) long fb(long i)
+		{
+			struct w *volatile q = malloc(sizeof(*q));
+			long r;
+
+			q->x = (int)i;
+			r = q->x * 10 + (cfg.ctx != 0);
+			free(q);
+			return r;
+		}
+		EOF
+		if [ $_v = v0 ]; then _e=; else _e=' + 1000'; fi &&
+		cat >"$1/$_v/main.c" <<-EOF || return 1
+		#include "case-loop.h"
+
+		long fa(long i);
+		long fb(long i);
+
+		__attribute__((noipa)) static void iter(long i)
+		{
+			printf("%ld: %ld\n", i, fa(i) + fb(i)$_e);
+		}
+
+		int main(int argc, char **argv)
+		{
+			return case_main(argc, argv, iter);
+		}
+		EOF
+	done &&
+	printf '1: 14\n2: 25\n' >"$1/expect.v0" &&
+	printf '1: 1014\n2: 1025\n' >"$1/expect.v1"
+}
+
+d=$W/xf-sametag
+test_expect_success 'one struct tag, two layouts in two CUs, neither changed: no transform, no refusal' '
+	mkdir -p cases &&
+	ln -sfn "$CASES/common" cases/common &&
+	write_sametag cases/xf-sametag &&
+	CASES=$W/cases &&
+	build_case xf-sametag &&
+	expect_runs xf-sametag 2 &&
+	gen_case xf-sametag &&
+	test_grep -E "^gen: 1 function changed, 0 new, 0 variables; wrote " $d/gen.out &&
+	test_line_count = 0 $d/gen.err &&
+	json_check $d/fix.json <<-\EOF
+	@{$j->{variables}} == 0 && @{$j->{xtypes}} == 0
+	names($j->{unsafe}) eq "iter"
+	EOF
+'
+
 # ------------------------------------------------------------ refusals
 d=$W/xf-voidptr
 test_expect_success 'xf-voidptr: objects hidden behind void *: refused, one line per path, exit 1, no PO' '
