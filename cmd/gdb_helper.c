@@ -655,7 +655,8 @@ static int po_hash(const char *path, uint8_t hash[8])
 static const char *state_name(uint32_t st)
 {
 	return st == KSTUB_APPLIED ? "applied" : st == KSTUB_REVERTED ? "reverted" :
-	       st == KSTUB_STAGED ? "staged (never committed)" : "free";
+	       st == KSTUB_STAGED ? "staged (never committed)" :
+	       st == KSTUB_CANCELLED ? "cancelled (never committed, memory released)" : "free";
 }
 
 static void print_status(const struct ctx *c)
@@ -692,7 +693,8 @@ static void print_status(const struct ctx *c)
 		for (k = 0; s && k < p->nsites; k++)
 			printf("  %s: 0x%" PRIx64 " -> 0x%" PRIx64 " (%u-byte jump)\n",
 			       plan_reg_site_name(&c->reg, i, k), s[k].addr, s[k].new_addr, s[k].len);
-		for (k = 0; g && p->state == KSTUB_APPLIED && k < p->nregions; k++)
+		for (k = 0; g && (p->state == KSTUB_APPLIED || p->state == KSTUB_STAGED) &&
+			    k < p->nregions; k++)
 			printf("  memory 0x%" PRIx64 "-0x%" PRIx64 " %c%c%c\n", g[k].addr,
 			       g[k].addr + g[k].size, g[k].prot & 1 ? 'r' : '-',
 			       g[k].prot & 2 ? 'w' : '-', g[k].prot & 4 ? 'x' : '-');
@@ -977,8 +979,35 @@ static int verb_verify(void)
 		err = script_end(&s, "revert.gdb");
 		goto out;
 	}
-	/* apply */
-	err = plan_alloc_hints(c.plan, &size, hints, 16, &n);
+	/* apply: records an earlier apply staged and never committed are
+	 * stale (GDB holds the process: nobody else is applying); their
+	 * memory is released first, the registry saying so before the
+	 * munmaps (a GDB killed in between leaks memory, never unmaps twice).
+	 * The cleaned image is the one the layout stages onto and a failed
+	 * apply restores. */
+	fprintf(s.f, "define katana-discard-stale\n");
+	if (c.reg.r) {
+		size_t nstale = 0;
+
+		for (i = 0; i < c.reg.r->npatches; i++)
+			nstale += c.reg.r->patches[i].state == KSTUB_STAGED;
+		if (nstale) {
+			fprintf(s.f, "  restore %s/registry-old.bin binary 0x%" PRIx64 "\n", dir,
+				c.stub + KSTUB_REG_OFF);
+			for (i = 0; i < c.reg.r->npatches; i++) {
+				const struct kstub_patch *p = &c.reg.r->patches[i];
+				const struct kstub_region *g = plan_reg_regions(&c.reg, i);
+
+				for (size_t k = 0; g && p->state == KSTUB_STAGED && k < p->nregions; k++)
+					fprintf(s.f, "  katana-syscall 11 0x%" PRIx64 " 0x%" PRIx64 "\n",
+						g[k].addr, g[k].size);
+			}
+			plan_reg_cancel_stale(&c.reg);
+			err = write_file("registry-old.bin", c.reg.data, PLAN_REG_LEN);
+		}
+	}
+	fprintf(s.f, "end\n");
+	err = err ?: plan_alloc_hints(c.plan, &size, hints, 16, &n);
 	if (!err) {
 		fprintf(s.f, "set $k_alloc_size = 0x%" PRIx64 "\nset $k_nhints = %zu\n", size, n);
 		for (i = 0; i < n; i++)

@@ -390,6 +390,8 @@ define katana-apply-body
   if $k_sc_insn == 0
     katana-find-syscall
   end
+  # the memory of applies that never committed (GDB killed, --step quit)
+  katana-discard-stale
   # 3. memory near the code (MAP_FIXED_NOREPLACE at each hint), else anywhere
   set $k_stage = 3
   set $k_i = 0

@@ -261,8 +261,19 @@ size_t plan_reg_applied(const struct plan_reg *g, const uint8_t hash[8]);
 /* Before staging p: refuses (-PLAN_EREFUSED, one message) a PO already
  * applied (same hash) and sites overlapping an applied patch's sites. */
 int plan_reg_check(const struct plan_reg *g, const struct plan *p, const uint8_t hash[8]);
+/* Records left STAGED by an apply that never committed (GDB killed, a
+ * --step left by quitting): an apply, the only writer while GDB holds the
+ * process, finds them stale.  plan_reg_cancel_stale marks them CANCELLED
+ * (the caller releases their regions, read before) and returns how many. */
+size_t plan_reg_cancel_stale(struct plan_reg *g);
+/* Drops the records that are history only (reverted, cancelled), oldest
+ * first, until n more records and need more table bytes fit; the applied
+ * ones keep their place in the order and their sequence numbers; their
+ * tables move (addresses rewritten).  -ENOSPC if they do not fit even so. */
+int plan_reg_make_room(struct plan_reg *g, size_t n, uint64_t need);
 /* Appends p's record (STAGED) with its tables; *index receives its slot.
- * -ENOSPC when the registry is full. */
+ * A full registry first drops history (plan_reg_make_room); -ENOSPC when
+ * the applied patches alone fill it. */
 int plan_reg_add(struct plan_reg *g, const struct plan *p, const char *name,
 		 const uint8_t hash[8], size_t *index);
 /* Unsafe ranges for reverting record i: its executable regions (the new

@@ -151,6 +151,115 @@ int plan_reg_check(const struct plan_reg *g, const struct plan *p, const uint8_t
 	return 0;
 }
 
+size_t plan_reg_cancel_stale(struct plan_reg *g)
+{
+	size_t i, n = 0;
+
+	for (i = 0; g->r && i < g->r->npatches; i++)
+		if (g->r->patches[i].state == KSTUB_STAGED) {
+			g->r->patches[i].state = KSTUB_CANCELLED;
+			n++;
+		}
+	return n;
+}
+
+/* Record i's tables as plan_reg_add lays them out: [sites][regions][site
+ * names], from its sites address; *len bytes (a multiple of 8).  0 when
+ * they are not laid out so (a damaged record keeps none). */
+static uint64_t tables_of(const struct plan_reg *g, size_t i, uint64_t *len)
+{
+	const struct kstub_patch *q = &g->r->patches[i];
+	uint64_t start = q->sites, end;
+	size_t k;
+
+	*len = 0;
+	end = start + q->nsites * sizeof(struct kstub_site);
+	if (q->regions != end)
+		return 0;
+	end += q->nregions * sizeof(struct kstub_region);
+	for (k = 0; k < q->nsites; k++) {
+		const char *name = plan_reg_site_name(g, i, k);
+		const struct kstub_site *s = plan_reg_sites(g, i);
+
+		if (s[k].name_off && strcmp(name, "?"))
+			if (start + s[k].name_off + strlen(name) + 1 > end)
+				end = start + s[k].name_off + strlen(name) + 1;
+	}
+	end = (end + 7) & ~7ULL;
+	if (!at(g, start, end - start))
+		return 0;
+	*len = end - start;
+	return start;
+}
+
+static int is_history(uint32_t state)
+{
+	return state == KSTUB_REVERTED || state == KSTUB_CANCELLED || state == KSTUB_FREE;
+}
+
+int plan_reg_make_room(struct plan_reg *g, size_t n, uint64_t need)
+{
+	struct kstub_registry *r = g->r, *nr;
+	uint64_t used = 0, len;
+	uint8_t drop[KSTUB_MAX_PATCHES] = { 0 };
+	size_t i, nkeep = r->npatches;
+	uint8_t *data;
+
+	if (r->npatches + n <= KSTUB_MAX_PATCHES && r->heap_used + need <= HEAP_SIZE)
+		return 0;
+	for (i = 0; i < r->npatches; i++) {
+		tables_of(g, i, &len);
+		used += len;
+	}
+	/* history goes, oldest first, until the rest and the new one fit */
+	while (nkeep + n > KSTUB_MAX_PATCHES || used + need > HEAP_SIZE) {
+		size_t oldest = (size_t)-1;
+
+		for (i = 0; i < r->npatches; i++)
+			if (!drop[i] && is_history(r->patches[i].state) &&
+			    (oldest == (size_t)-1 || r->patches[i].seq < r->patches[oldest].seq))
+				oldest = i;
+		if (oldest == (size_t)-1)
+			return -ENOSPC;
+		drop[oldest] = 1;
+		nkeep--;
+		tables_of(g, oldest, &len);
+		used -= len;
+	}
+	data = calloc(1, PLAN_REG_LEN);
+	if (!data)
+		return -ENOMEM;
+	nr = (struct kstub_registry *)data;
+	nr->magic = r->magic;
+	nr->version = r->version;
+	nr->size = r->size;
+	for (i = 0; i < r->npatches; i++) {
+		struct kstub_patch *q;
+		uint64_t from;
+
+		if (drop[i])
+			continue;
+		q = &nr->patches[nr->npatches++];
+		*q = r->patches[i];
+		from = tables_of(g, i, &len);
+		if (!from) {
+			/* tables not where they are expected: keep the record
+			 * for status, without them (it cannot be reverted) */
+			q->nsites = q->nregions = 0;
+			q->sites = q->regions = HEAP_ADDR(g) + nr->heap_used;
+			continue;
+		}
+		memcpy(data + (KSTUB_HEAP_OFF - KSTUB_REG_OFF) + nr->heap_used, at(g, from, len), len);
+		q->sites = HEAP_ADDR(g) + nr->heap_used;
+		q->regions = q->sites + (r->patches[i].regions - from);
+		nr->heap_used += len;
+	}
+	free(g->data);
+	g->data = data;
+	g->r = nr;
+	return 0;
+}
+
 int plan_reg_add(struct plan_reg *g, const struct plan *p, const char *name,
 		 const uint8_t hash[8], size_t *index)
 {
@@ -161,6 +270,7 @@ int plan_reg_add(struct plan_reg *g, const struct plan *p, const char *name,
 	struct kstub_region *regs;
 	char *str;
 	size_t i;
+	int err;
 
 	if (p->state != PLAN_RELOCATED)
 		return -PLAN_ESTATE;
@@ -168,14 +278,22 @@ int plan_reg_add(struct plan_reg *g, const struct plan *p, const char *name,
 		names += strlen(p->site_names[i]) + 1;
 	need = p->nsites * sizeof(*sites) + p->nregions * sizeof(*regs) + names;
 	need = (need + 7) & ~7ULL;
-	if (r->npatches >= KSTUB_MAX_PATCHES || r->heap_used + need > HEAP_SIZE) {
-		plan_msg(PLAN_ERROR, "plan: '%s': the process's katana registry is full (%u patches, %" PRIu64 " of %" PRIu64 " table bytes); revert patches or restart the process\n",
-			 p->po_name, r->npatches, r->heap_used, HEAP_SIZE);
-		return -ENOSPC;
-	}
+	/* the sequence goes on past dropped history */
 	for (i = 0; i < r->npatches; i++)
 		if (r->patches[i].seq > seq)
 			seq = r->patches[i].seq;
+	err = plan_reg_make_room(g, 1, need);
+	if (err == -ENOSPC) {
+		size_t napplied = 0;
+
+		for (i = 0; i < r->npatches; i++)
+			napplied += !is_history(r->patches[i].state);
+		plan_msg(PLAN_ERROR, "plan: '%s': the process's katana registry is full: the %zu patches applied leave no room for this one (at most %d records and %" PRIu64 " table bytes; it needs %" PRIu64 "); revert some or restart the process\n",
+			 p->po_name, napplied, KSTUB_MAX_PATCHES, HEAP_SIZE, need);
+	}
+	if (err)
+		return err;
+	r = g->r;
 	off = r->heap_used;
 	sites = (struct kstub_site *)(g->data + (KSTUB_HEAP_OFF - KSTUB_REG_OFF) + off);
 	regs = (struct kstub_region *)(sites + p->nsites);

@@ -44,6 +44,9 @@ enum kstub_state {
 	KSTUB_STAGED = 1,	/* code written and checked, not redirected */
 	KSTUB_APPLIED = 2,
 	KSTUB_REVERTED = 3,
+	KSTUB_CANCELLED = 4,	/* staged, never committed (GDB went away, or
+				 * --step quit); a later apply released its
+				 * memory.  Only hosts write it. */
 };
 
 /* One function entry redirected by a patch. */

@@ -95,6 +95,26 @@ test_expect_success 'katana abort at the second stop: the stub frees what it bui
 	check_phases $W/step3.out "$HEAP_RE" "$HEAP_OLD"
 '
 
+# mapped PID LO HI [EXCEPT]: some byte of [LO, HI) (hex) is mapped in PID
+# outside the ranges listed in the file EXCEPT ("lo hi" per line, hex).
+mapped() {
+	perl -e '
+		my ($pid, $lo, $hi, $ex) = @ARGV;
+		($lo, $hi) = (hex $lo, hex $hi);
+		my @ex;
+		if ($ex) { open my $e, "<", $ex or die; @ex = map { [map { hex } split] } <$e>; }
+		open my $m, "<", "/proc/$pid/maps" or die;
+		for (<$m>) {
+			my ($a, $b) = map { hex } /^(\w+)-(\w+)/;
+			next if $b <= $lo || $a >= $hi;
+			my ($s, $t) = ($a < $lo ? $lo : $a, $b > $hi ? $hi : $b);
+			next if grep { $_->[0] <= $s && $t <= $_->[1] } @ex;
+			exit 0;
+		}
+		exit 1;
+	' "$@"
+}
+
 test_expect_success 'GDB quits at a stop: the stub sees nobody confirm its commit and changes nothing; the process runs on, a later apply works' '
 	d=$(case_dir xf-heap) &&
 	start_case step4 $d &&
@@ -108,9 +128,23 @@ test_expect_success 'GDB quits at a stop: the stub sees nobody confirm its commi
 	check_phases $W/step4.out "$HEAP_RE" "$HEAP_OLD" &&
 	katana_expect 0 status4 status $pid &&
 	test_grep -E "^patch 1: fix\\.po: staged \\(never committed\\)" status4.out &&
+	# the staged patch memory is still mapped
+	sed -n "s/^  memory 0x\\([0-9a-f]*\\)-0x\\([0-9a-f]*\\) .*/\\1 \\2/p" status4.out >staged.mem &&
+	test -s staged.mem &&
+	while read lo hi; do
+		mapped $pid $lo $hi || return 1
+	done <staged.mem &&
 	katana_expect 0 apply4 apply $d/fix.po $pid &&
 	test_grep -E "^katana: applied .fix\\.po. to prog: .*8 heap objects" apply4.out &&
 	wait_for_expr $W/step4.out "$HEAP_RE" "$HEAP_NEW" $n &&
+	# that apply released it: only the new patch may map those addresses
+	katana_expect 0 status4b status $pid &&
+	test_grep -E "^patch 1: fix\\.po: cancelled \\(never committed, memory released\\)" status4b.out &&
+	test_grep -E "^patch 2: fix\\.po: applied" status4b.out &&
+	sed -n "/^patch 2:/,\$ s/^  memory 0x\\([0-9a-f]*\\)-0x\\([0-9a-f]*\\) .*/\\1 \\2/p" status4b.out >applied.mem &&
+	while read lo hi; do
+		! mapped $pid $lo $hi applied.mem || return 1
+	done <staged.mem &&
 	more_lines step4 3 &&
 	check_phases $W/step4.out "$HEAP_RE" "$HEAP_OLD" "$HEAP_NEW"
 '

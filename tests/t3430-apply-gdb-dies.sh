@@ -68,8 +68,20 @@ test_expect_success 'GDB killed while the stub builds the new nodes: the process
 		wait_for_expr $W/big.out "$LIST_RE" "\$c[1] == $sum && \$c[3] == 0" $n
 	fi &&
 	# the stub left behind (GDB breakpoint bytes included) works again
+	if [ $rc = 0 ]; then
+		"$KATANA" revert $W/list/fix.po $pid >revert1.out 2>&1 || return 1
+	fi &&
 	"$KATANA" apply $W/list/fix.po $pid >apply2.out 2>apply2.err &&
 	test_grep -E "^katana: applied .fix\\.po. to prog: .*$NODES heap objects" apply2.out &&
+	"$KATANA" status $pid >status2.out &&
+	if [ $rc != 0 ]; then
+		# the staged record of the killed apply: its memory released
+		test_grep "^patch 1: fix\\.po: cancelled (never committed, memory released)" status2.out &&
+		test_grep "^patch 2: fix\\.po: applied" status2.out
+	else
+		test_grep "^patch 1: fix\\.po: reverted" status2.out &&
+		test_grep "^patch 2: fix\\.po: applied" status2.out
+	fi &&
 	n=$(wc -l <$W/big.out) &&
 	target_send big "" &&
 	wait_for_expr $W/big.out "$LIST_RE" "\$c[1] == $sum && \$c[2] == $NODES && \$c[3] >= $NODES" $n &&
