@@ -521,6 +521,32 @@ static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
 	return err;
 }
 
+/* A reference of the old initialiser and the new one's to the same
+ * transformed variable, whose offsets the transform carries one onto the
+ * other (&cfg.hits at +8 then +16): re-pointing makes them agree. */
+static int moved_with_var(void *arg, const struct ref *a, const struct ref *b)
+{
+	const struct xf *x = arg;
+
+	if (a->kind != REF_SYM || b->kind != REF_SYM)
+		return 0;
+	if (b->sym->twin ? b->sym->twin != a->sym :
+	    ((a->sym->flags | b->sym->flags) & GF_LOCAL) || strcmp(a->sym->name, b->sym->name))
+		return 0;
+	return xf_offset_follows(x, a->sym, a->off, b->off);
+}
+
+/* Does the fixup variable n's initialiser differ from its old one only in
+ * pointers the re-pointing moves exactly where the new one points? */
+static int only_moved_targets(const struct xf *x, const struct gsym *n)
+{
+	const struct gsym *o = n->twin;
+
+	return o && o->sec && n->sec &&
+	       range_equal_but(o->obj, o->sec, o->value, o->size, n->obj, n->sec, n->value, n->size,
+			       0, moved_with_var, (void *)x, NULL);
+}
+
 static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 {
 	struct po_var_info vi = { 0 };
@@ -550,8 +576,9 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 			vi.new_size = vi.old_size;
 			snprintf(desc, sizeof(desc), "its pointers to transformed data are re-pointed in place (%s)",
 				 o->cu);
-			if (n->status == S_CHANGED) {
-				/* often only its pointers' targets moved: those follow */
+			if (n->status == S_CHANGED && !only_moved_targets(e->xf, n)) {
+				/* its pointers' targets follow; anything else keeps
+				 * its running value */
 				po_writer_warning(e->w, "gen: '%s': var '%s': initialiser changed; its pointers to "
 						  "transformed data are re-pointed, the rest keeps its running value",
 						  o->rel, n->name);
@@ -579,6 +606,13 @@ static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
 		vi.old_sym = old_ref(e, n->twin);
 		vi.old_size = n->twin->size;
 		snprintf(desc, sizeof(desc), "const data of %s: new contents; every user is in the patch", o->cu);
+	} else if (only_moved_targets(e->xf, n)) {
+		/* &cfg.hits: the pointer record moves it where v1 points */
+		vi.action = PO_VAR_INIT_CHANGED;
+		vi.old_sym = old_ref(e, n->twin);
+		vi.old_size = n->twin->size;
+		snprintf(desc, sizeof(desc), "initialiser changed in %s only where it points into transformed data, which is re-pointed",
+			 o->cu);
 	} else {
 		vi.action = PO_VAR_INIT_CHANGED;
 		vi.old_sym = old_ref(e, n->twin);

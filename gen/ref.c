@@ -275,6 +275,13 @@ int range_equal(struct gobj *oo, struct gsec *os, uint64_t ostart, uint64_t olen
 		struct gobj *no, struct gsec *ns, uint64_t nstart, uint64_t nlen,
 		int depth, const char **why)
 {
+	return range_equal_but(oo, os, ostart, olen, no, ns, nstart, nlen, depth, NULL, NULL, why);
+}
+
+int range_equal_but(struct gobj *oo, struct gsec *os, uint64_t ostart, uint64_t olen,
+		    struct gobj *no, struct gsec *ns, uint64_t nstart, uint64_t nlen, int depth,
+		    ref_same_fn same, void *arg, const char **why)
+{
 	size_t oi, ni, oend, nend;
 	uint8_t *mask = NULL;
 	int eq = 0;
@@ -306,7 +313,7 @@ int range_equal(struct gobj *oo, struct gsec *os, uint64_t ostart, uint64_t olen
 			goto out;
 		}
 		if (ref_resolve(oo, os, a, &ra) || ref_resolve(no, ns, b, &rb) ||
-		    !ref_equal(oo, &ra, no, &rb, depth)) {
+		    (!ref_equal(oo, &ra, no, &rb, depth) && !(same && same(arg, &ra, &rb)))) {
 			*why = "a reference changed";
 			goto out;
 		}

@@ -43,6 +43,13 @@ int range_equal(struct gobj *oo, struct gsec *os, uint64_t ostart, uint64_t olen
 		struct gobj *no, struct gsec *ns, uint64_t nstart, uint64_t nlen,
 		int depth, const char **why);
 
+/* range_equal, where also references same(arg, old, new) accepts count as
+ * equal (same == NULL: none). */
+typedef int (*ref_same_fn)(void *arg, const struct ref *a, const struct ref *b);
+int range_equal_but(struct gobj *oo, struct gsec *os, uint64_t ostart, uint64_t olen,
+		    struct gobj *no, struct gsec *ns, uint64_t nstart, uint64_t nlen, int depth,
+		    ref_same_fn same, void *arg, const char **why);
+
 /* Masks for the checksum of an old function: relocation sites and the
  * opcode bytes a linker may relax.  *masks malloc'd. */
 int func_masks(struct gobj *o, struct gsym *f, struct po_disk_mask **masks, size_t *n);

@@ -1984,6 +1984,58 @@ static const struct xroot *root_of(const struct xf *x, const struct gsym *n)
 	return NULL;
 }
 
+/* Does the transform from o to n carry byte old_off of an old object to
+ * new_off of the new one (the same member, at the same place inside it)?
+ * One past the end maps to one past the end. */
+static int follows(const struct gtype *o, const struct gtype *n, uint64_t old_off, uint64_t new_off,
+		   int depth)
+{
+	if (!o || !n || depth > 32)
+		return 0;
+	if (old_off == o->size && new_off == n->size)
+		return 1;
+	if (o->kind == GT_ARRAY && n->kind == GT_ARRAY && o->target && n->target &&
+	    o->target->size && n->target->size) {
+		uint64_t oi = old_off / o->target->size, ni = new_off / n->target->size;
+
+		return oi == ni && follows(o->target, n->target, old_off % o->target->size,
+					   new_off % n->target->size, depth + 1);
+	}
+	if (o->kind == GT_STRUCT && n->kind == GT_STRUCT) {
+		for (size_t i = 0; i < o->nm; i++) {
+			const struct gt_member *om = &o->m[i], *nm;
+
+			if (om->bit_size || !om->type || old_off < om->off ||
+			    old_off >= om->off + om->type->size)
+				continue;
+			nm = match(n, o, om);
+			return nm && !nm->bit_size && new_off >= nm->off &&
+			       follows(om->type, nm->type, old_off - om->off, new_off - nm->off,
+				       depth + 1);
+		}
+		return 0;
+	}
+	/* scalars (and anything else): the same byte of an unchanged size */
+	return o->size == n->size && old_off == new_off;
+}
+
+int xf_offset_follows(const struct xf *x, const struct gsym *old_var, int64_t old_off,
+		      int64_t new_off)
+{
+	for (size_t i = 0; x && i < x->nroots; i++) {
+		const struct xroot *r = &x->roots[i];
+
+		if (!r->o || r->fixup || !r->p || !r->p->needs || r->p->bad)
+			continue;
+		if (r->o != old_var && ((old_var->flags & GF_LOCAL) || (r->o->flags & GF_LOCAL) ||
+					strcmp(r->o->name, old_var->name)))
+			continue;
+		return old_off >= 0 && new_off >= 0 &&
+		       follows(r->p->o, r->p->n, (uint64_t)old_off, (uint64_t)new_off, 0);
+	}
+	return 0;
+}
+
 uint32_t xf_var_xtype(const struct xf *x, const struct gsym *n)
 {
 	const struct xroot *r = root_of(x, n);

@@ -73,6 +73,12 @@ struct xf_ptr {
 size_t xf_nptrs(const struct xf *x);
 const struct xf_ptr *xf_ptr(const struct xf *x, size_t i);
 
+/* old_var (an old symbol, perhaps undefined: matched by name) is
+ * transformed and its transform carries byte old_off to new_off: a pointer
+ * to &old_var + old_off, re-pointed, becomes &new + new_off. */
+int xf_offset_follows(const struct xf *x, const struct gsym *old_var, int64_t old_off,
+		      int64_t new_off);
+
 /* Warnings the user accepted (--allow-opaque), for the PO. */
 size_t xf_nwarnings(const struct xf *x);
 const char *xf_warning(const struct xf *x, size_t i);

@@ -284,7 +284,10 @@ test_expect_success 'pointers just past the end of a transformed array (a const 
 		"\$c[1] == 10 * \$c[0] && \$c[2] eq \"yes\" && defined \$c[3] && (!@p || !defined \$p[3] || \$c[3] == \$p[3] + 4)" &&
 	check_xform_applied apply-xf-array-end.out prog "recs, cur, rend" &&
 	"$KATANA" show $(case_dir xf-array-end)/fix.po >show-end.out &&
-	test_grep "var .rend.: initialiser changed; its pointers to transformed data are re-pointed" show-end.out &&
+	# the initialiser of rend changed only by the new size of the array:
+	# re-pointing gives exactly the value of v1, so gen warns about nothing
+	test_grep -E "^ *fixup +rend " show-end.out &&
+	! grep -n "initialiser changed" show-end.out &&
 	n=$(wc -l <$W/xf-array-end.out) &&
 	katana_expect 0 revert-end revert $(case_dir xf-array-end)/fix.po $(target_pid xf-array-end) &&
 	wait_for_expr $W/xf-array-end.out "$END_RE" "!defined \$c[3]" $n &&
