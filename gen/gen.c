@@ -73,13 +73,14 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Does object o make up target t?  Its compilation unit is one of t's
- * (same source name and directory); without DWARF in t, every global it
- * defines must be defined in t. */
+ * (same source name and directory); without DWARF in t or in o (a library
+ * of the tree built without -g, as redis builds its bundled lua), every
+ * global it defines must be defined in t. */
 static int belongs(struct gtarget *t, struct gobj *o)
 {
 	size_t nglob = 0;
 
-	if (gd_has_dwarf(t->dw) && gd_ncus(t->dw) > 0) {
+	if (gd_has_dwarf(t->dw) && gd_ncus(t->dw) > 0 && gd_has_dwarf(o->dw)) {
 		for (size_t i = 0; i < gd_ncus(t->dw); i++) {
 			const char *cu = gd_cu_name(t->dw, i), *dir = gd_cu_comp_dir(t->dw, i);
 

@@ -124,4 +124,33 @@ test_expect_success 'the PO carries .debug_frame: one FDE covering the new compu
 	test_grep -A3 "rela.debug_frame" rel.out
 '
 
+# A library of the tree built without -g into a program built with it (redis
+# links its bundled lua so): the library's objects have no compilation unit
+# in the program's DWARF and were once left out, so a fix there was "no
+# difference".
+test_expect_success 'an object built without -g, in a program built with -g: its changes are found' '
+	for v in v0 v1; do
+		mkdir -p mixed/$v/lib &&
+		if [ $v = v0 ]; then k=3; else k=5; fi &&
+		cat >mixed/$v/lib/scale.c <<-EOF &&
+		__attribute__((noipa)) long scale(long x) { return x * $k; }
+		EOF
+		cat >mixed/$v/main.c <<-\EOF &&
+		#include <stdio.h>
+		long scale(long x);
+		int main(void) { printf("%ld\n", scale(7)); return 0; }
+		EOF
+		(cd mixed/$v && gcc -O2 -c lib/scale.c -o lib/scale.o &&
+		 ar rc lib/libscale.a lib/scale.o &&
+		 gcc -g -O2 -c main.c -o main.o && gcc main.o lib/libscale.a -o prog) || return 1
+	done &&
+	test "$(mixed/v0/prog)" = 21 && test "$(mixed/v1/prog)" = 35 &&
+	"$KATANA" gen -o mixed.po mixed/v0 mixed/v1 prog >gen.out 2>gen.err &&
+	test_grep "^gen: 1 function changed, 0 new, 0 variables" gen.out &&
+	"$KATANA" show --json mixed.po >mixed.json &&
+	json_check mixed.json <<-\EOF
+	names($j->{functions}) eq "scale"
+	EOF
+'
+
 test_done
