@@ -11,6 +11,11 @@
 #                                   6th, 0008-CVE-2026-47783-... the 7th)
 #   OUT/memcached-deb/fs/{p6,p7}    memcached configured exactly as Debian
 #                                   (--enable-sasl --enable-tls, no pwdb)
+#   OUT/redis/deb/{p12,p13}         redis 7.0 built as debian/rules does
+#                                   (its flags, system jemalloc, TLS,
+#                                   systemd; the bundled Lua) with the
+#                                   first 12, 13 patches (the 13th is
+#                                   CVE-2025-46817, in the bundled Lua)
 #
 # VARIANT is fs (-g -ffunction-sections -fdata-sections added to Debian's
 # flags) or plain (-g only: one .text per object).  memcached is configured
@@ -29,6 +34,7 @@ JOBS=${JOBS:-2}
 
 LUA_VER=5.4.4-3+deb12u1
 MC_VER=1.6.18-1+deb12u1
+REDIS_VER=5:7.0.15-1~deb12u10
 
 say() { printf 'build: %s\n' "$*" >&2; }
 die() { printf 'build: %s\n' "$*" >&2; exit 1; }
@@ -130,15 +136,46 @@ build_memcached() {
 	touch "$_t/.built"
 }
 
+# build_redis N: debian/rules' build (dh_auto_build -- USE_SYSTEM_JEMALLOC=yes
+# USE_SYSTEMD=yes USE_JEMALLOC=yes, BUILD_TLS=yes, its maintainer flags).
+# The Makefiles take CFLAGS/LDFLAGS from the environment as dpkg exports
+# them; the bundled Lua (deps/lua) is built with the same flags.
+build_redis() {
+	_t=$OUT/redis/deb/p$1
+	[ -f "$_t/.built" ] && return 0
+	say "redis $REDIS_VER, first $1 patches, deb"
+	tree redis "$1" "$_t"
+	(
+		cd "$_t"
+		# as dpkg-buildpackage: the build id from the changelog's date
+		# (src/mkreleasehdr.sh), and no git repository around the
+		# tree (ours is not redis's)
+		SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -STimestamp)
+		export SOURCE_DATE_EPOCH GIT_DIR=/nonexistent
+		export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+		export DEB_CFLAGS_MAINT_APPEND=-I/usr/include/liblzf
+		export DEB_LDFLAGS_MAINT_APPEND="-Wl,-no-as-needed -ldl -latomic -llzf"
+		CFLAGS=$(dpkg-buildflags --get CFLAGS) CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS) \
+			LDFLAGS=$(dpkg-buildflags --get LDFLAGS) BUILD_TLS=yes \
+			make -j"$JOBS" V=1 USE_SYSTEM_JEMALLOC=yes USE_SYSTEMD=yes USE_JEMALLOC=yes \
+			>build.log 2>&1
+	) || { tail -n 30 "$_t/build.log" >&2; die "redis: build of $_t failed"; }
+	[ -x "$_t/src/redis-server" ] || die "redis: $_t has no src/redis-server"
+	touch "$_t/.built"
+}
+
 what=${2:-all}
 fetch lua5.4 "$LUA_VER"
 fetch memcached "$MC_VER"
+fetch redis "$REDIS_VER"
 [ "$(nth_patch lua5.4 4)" = 0004-cve-2022-28805.patch ] &&
 	[ "$(nth_patch lua5.4 5)" = 0005-cve-2022-33099.patch ] ||
 	die "lua5.4: debian/patches/series is not the one this script knows"
 [ "$(nth_patch memcached 6)" = 0007-uninitialized-variables.patch ] &&
 	[ "$(nth_patch memcached 7)" = 0008-CVE-2026-47783-CVE-2026-47784.patch ] ||
 	die "memcached: debian/patches/series is not the one this script knows"
+[ "$(nth_patch redis 13)" = CVE-2025-46817.patch ] ||
+	die "redis: debian/patches/series is not the one this script knows"
 
 for v in fs plain; do
 	case $what in all|lua)
@@ -150,5 +187,8 @@ for v in fs plain; do
 done
 case $what in all|memcached)
 	for n in 6 7; do build_memcached "" fs "$n"; done ;;
+esac
+case $what in all|redis)
+	for n in 12 13; do build_redis "$n"; done ;;
 esac
 say "trees ready in $OUT"

@@ -1,5 +1,6 @@
 # real.sh - shared by the real-program tests (tests/realworld/t9*.sh) and
-# bench-real.sh: where the Debian trees are, and live memcached/lua targets.
+# bench-real.sh: where the Debian trees are, and live memcached/lua targets
+# (redis has its own in t9030).
 # Source after tests/lib.sh.
 
 REAL=${KATANA_REAL:-$KATANA_TOP/build/realworld}
@@ -11,7 +12,7 @@ real_require() {
 	for _t in lua/fs/p3 lua/fs/p4 lua/fs/p5 lua/plain/p3 lua/plain/p4 lua/plain/p5 \
 		memcached/fs/p5 memcached/fs/p6 memcached/fs/p7 \
 		memcached/plain/p5 memcached/plain/p6 memcached/plain/p7 \
-		memcached-deb/fs/p6 memcached-deb/fs/p7; do
+		memcached-deb/fs/p6 memcached-deb/fs/p7 redis/deb/p12 redis/deb/p13; do
 		if [ ! -f "$REAL/$_t/.built" ]; then
 			echo "Bail out! no tree '$REAL/$_t': run 'make check-real' (it builds them with tests/realworld/build.sh)"
 			exit 1
