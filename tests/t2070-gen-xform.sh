@@ -526,6 +526,39 @@ test_expect_success 'xf-bitfield: bit-fields moved and widened: BITS operations 
 	EOF
 '
 
+# write_main DIR DECLS EXPR: DIR/main.c of a case written by this script:
+# DECLS, then one line "I: EXPR" per iteration.
+write_main() {
+	cat >"$1/main.c" <<-EOF
+	#include "case-loop.h"
+
+	$2
+
+	__attribute__((noipa)) static void iter(long i)
+	{
+		printf("%ld: %ld\n", i, $3);
+	}
+
+	int main(int argc, char **argv)
+	{
+		return case_main(argc, argv, iter);
+	}
+	EOF
+}
+
+# scratch_case NAME WRITER: case NAME written by WRITER into $W/cases
+# (beside the shared headers), built, both versions run as expected, then
+# generated (gen_case).
+scratch_case() {
+	mkdir -p cases &&
+	ln -sfn "$CASES/common" cases/common &&
+	"$2" "cases/$1" &&
+	CASES=$W/cases &&
+	build_case "$1" &&
+	expect_runs "$1" 2 &&
+	gen_case "$1"
+}
+
 # ------------------------------------------------------------ pointer sites
 # Pointers the link stored in data: a ptrs record each (an inline case: it
 # is not a refusal).
@@ -555,21 +588,7 @@ write_ptrsite() {
 			return pick[k]->hits + cur->port$_u;
 		}
 		EOF
-		cat >"$1/$_v/main.c" <<-\EOF || return 1
-		#include "case-loop.h"
-
-		long cfg_tick(int k);
-
-		__attribute__((noipa)) static void iter(long i)
-		{
-			printf("%ld: %ld\n", i, cfg_tick(0));
-		}
-
-		int main(int argc, char **argv)
-		{
-			return case_main(argc, argv, iter);
-		}
-		EOF
+		write_main "$1/$_v" "long cfg_tick(int k);" "cfg_tick(0)" || return 1
 	done &&
 	printf '1: 81\n2: 82\n' >"$1/expect.v0" &&
 	printf '1: 97\n2: 98\n' >"$1/expect.v1"
@@ -577,13 +596,7 @@ write_ptrsite() {
 
 d=$W/xf-ptrsite
 test_expect_success 'pointer sites: static pointers to a transformed variable are ptrs records (with the addend)' '
-	mkdir cases &&
-	ln -s "$CASES/common" cases/common &&
-	write_ptrsite cases/xf-ptrsite &&
-	CASES=$W/cases &&
-	build_case xf-ptrsite &&
-	expect_runs xf-ptrsite 2 &&
-	gen_case xf-ptrsite &&
+	scratch_case xf-ptrsite write_ptrsite &&
 	check_po_basics $d &&
 	check_xtypes $d xf-ptrsite &&
 	test_grep -E "^gen: 1 function changed, 0 new, 5 variables, 3 transformed, 1 warning; wrote " $d/gen.out &&
@@ -645,21 +658,7 @@ write_manytypes() {
 				echo '	return big.m0[0] + big.m299[0] + before.next->v + big.first + last.extra;'
 			echo '}'
 		} >"$1/$_v/big.c" &&
-		cat >"$1/$_v/main.c" <<-\EOF || return 1
-		#include "case-loop.h"
-
-		long big_tick(long i);
-
-		__attribute__((noipa)) static void iter(long i)
-		{
-			printf("%ld: %ld\n", i, big_tick(i));
-		}
-
-		int main(int argc, char **argv)
-		{
-			return case_main(argc, argv, iter);
-		}
-		EOF
+		write_main "$1/$_v" "long big_tick(long i);" "big_tick(i)" || return 1
 	done &&
 	printf '1: 104\n2: 106\n' >"$1/expect.v0" &&
 	printf '1: 111\n2: 113\n' >"$1/expect.v1"
@@ -667,13 +666,7 @@ write_manytypes() {
 
 d=$W/xf-manytypes
 test_expect_success 'many types (300-member struct, 200-type pointer chain): gen transforms big and last, and only them' '
-	mkdir -p cases &&
-	ln -sfn "$CASES/common" cases/common &&
-	write_manytypes cases/xf-manytypes &&
-	CASES=$W/cases &&
-	build_case xf-manytypes &&
-	expect_runs xf-manytypes 2 &&
-	gen_case xf-manytypes &&
+	scratch_case xf-manytypes write_manytypes &&
 	check_po_basics $d &&
 	json_check $d/fix.json <<-\EOF
 	names($j->{variables}) eq "big last"
@@ -727,22 +720,7 @@ write_sametag() {
 		}
 		EOF
 		if [ $_v = v0 ]; then _e=; else _e=' + 1000'; fi &&
-		cat >"$1/$_v/main.c" <<-EOF || return 1
-		#include "case-loop.h"
-
-		long fa(long i);
-		long fb(long i);
-
-		__attribute__((noipa)) static void iter(long i)
-		{
-			printf("%ld: %ld\n", i, fa(i) + fb(i)$_e);
-		}
-
-		int main(int argc, char **argv)
-		{
-			return case_main(argc, argv, iter);
-		}
-		EOF
+		write_main "$1/$_v" "long fa(long i), fb(long i);" "fa(i) + fb(i)$_e" || return 1
 	done &&
 	printf '1: 14\n2: 25\n' >"$1/expect.v0" &&
 	printf '1: 1014\n2: 1025\n' >"$1/expect.v1"
@@ -750,13 +728,7 @@ write_sametag() {
 
 d=$W/xf-sametag
 test_expect_success 'one struct tag, two layouts in two CUs, neither changed: no transform, no refusal' '
-	mkdir -p cases &&
-	ln -sfn "$CASES/common" cases/common &&
-	write_sametag cases/xf-sametag &&
-	CASES=$W/cases &&
-	build_case xf-sametag &&
-	expect_runs xf-sametag 2 &&
-	gen_case xf-sametag &&
+	scratch_case xf-sametag write_sametag &&
 	test_grep -E "^gen: 1 function changed, 0 new, 0 variables; wrote " $d/gen.out &&
 	test_line_count = 0 $d/gen.err &&
 	json_check $d/fix.json <<-\EOF
