@@ -524,16 +524,20 @@ static int emit_func_record(struct emit *e, struct gobj *o, struct gsym *n)
 /* A reference of the old initialiser and the new one's to the same
  * transformed variable, whose offsets the transform carries one onto the
  * other (&cfg.hits at +8 then +16): re-pointing makes them agree. */
+struct moved {
+	const struct xf *x;
+	struct gobj *oo, *no;
+};
+
 static int moved_with_var(void *arg, const struct ref *a, const struct ref *b)
 {
-	const struct xf *x = arg;
+	const struct moved *m = arg;
+	struct ref same = *b;
 
-	if (a->kind != REF_SYM || b->kind != REF_SYM)
-		return 0;
-	if (b->sym->twin ? b->sym->twin != a->sym :
-	    ((a->sym->flags | b->sym->flags) & GF_LOCAL) || strcmp(a->sym->name, b->sym->name))
-		return 0;
-	return xf_offset_follows(x, a->sym, a->off, b->off);
+	/* the same variable (ref_equal's test, offsets aside) */
+	same.off = a->off;
+	return a->kind == REF_SYM && b->kind == REF_SYM && ref_equal(m->oo, a, m->no, &same, 0) &&
+	       xf_offset_follows(m->x, a->sym, a->off, b->off);
 }
 
 /* Does the fixup variable n's initialiser differ from its old one only in
@@ -541,10 +545,11 @@ static int moved_with_var(void *arg, const struct ref *a, const struct ref *b)
 static int only_moved_targets(const struct xf *x, const struct gsym *n)
 {
 	const struct gsym *o = n->twin;
+	struct moved m = { x, o ? o->obj : NULL, n->obj };
 
 	return o && o->sec && n->sec &&
 	       range_equal_but(o->obj, o->sec, o->value, o->size, n->obj, n->sec, n->value, n->size,
-			       0, moved_with_var, (void *)x, NULL);
+			       0, moved_with_var, &m, NULL);
 }
 
 static int emit_var_record(struct emit *e, struct gobj *o, struct gsym *n)
